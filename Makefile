@@ -1,0 +1,34 @@
+# The two commands of the README:
+#   make run    set everything up, then play the synth (headless: OSC server + demo WAV)
+#   make test   set everything up, then lint, type-check and run the tests on a private JACK server
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+WAEFADER := $(VENV)/bin/waefader
+OUT ?= out
+
+.PHONY: setup run test lint typecheck pytest corpus model clean
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	@bash scripts/run.sh
+
+lint: setup
+	$(VENV)/bin/ruff check waefader_cli.py models export realtime gui tests
+
+typecheck: setup
+	$(VENV)/bin/mypy waefader_cli.py models export realtime gui
+
+pytest: setup
+	QT_QPA_PLATFORM=offscreen bash scripts/with_jack.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+# The full default corpus (about 2,800 notes; see docs/DATASET.md for time and size).
+corpus: setup
+	$(WAEFADER) dataset build --out data/corpus
+
+clean:
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

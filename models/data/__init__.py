@@ -1,0 +1,1 @@
+"""Note corpora: the default FluidR3_GM corpus, user-library import and the on-disk store."""
