@@ -1,0 +1,1 @@
+"""ONNX export, manifest, parity checks and the default model recipe (torch, onnx)."""

@@ -1,0 +1,1 @@
+"""PyQt6 fader panel and standalone app (talks to realtime/, never torch)."""

@@ -1,0 +1,1 @@
+"""Runtime subcommands (serve, render, latency, devices, bench render/poly)."""
