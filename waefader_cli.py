@@ -13,9 +13,18 @@ import sys
 Command = tuple[str, str]
 COMMANDS: dict[str, Command | dict[str, Command]] = {
     "dataset": ("models.data.cli", "build the default corpus, import a sample library, check GLA"),
-    "train": ("models.training.cli_train", "train a WAE variant (wae-mmd, wae-note, wae-style, wae-fader)"),
-    "train-mcnn": ("models.training.cli_mcnn", "train the MCNN spectrogram inverter on corpus audio"),
-    "finetune": ("models.training.cli_finetune", "fine-tune the MCNN on a trained decoder's outputs"),
+    "train": (
+        "models.training.cli_train",
+        "train a WAE variant (wae-mmd, wae-note, wae-style, wae-fader)",
+    ),
+    "train-mcnn": (
+        "models.training.cli_mcnn",
+        "train the MCNN spectrogram inverter on corpus audio",
+    ),
+    "finetune": (
+        "models.training.cli_finetune",
+        "fine-tune the MCNN on a trained decoder's outputs",
+    ),
     "plot": ("models.training.cli_plot", "plot a run's metrics CSV to PNG"),
     "evaluate": ("models.evaluation.cli", "reproduce the paper's ablation study, write a report"),
     "export": ("export.cli", "export a trained run to ONNX + manifest.json"),

@@ -20,6 +20,8 @@ class LogMel(nn.Module):
     def __init__(self, cfg: FeatureConfig) -> None:
         super().__init__()
         self.cfg = cfg
+        self.window: torch.Tensor
+        self.mel_fb: torch.Tensor
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
         fb = torch.from_numpy(np.array(mel_filterbank(cfg)))
         self.register_buffer("mel_fb", fb, persistent=False)

@@ -63,8 +63,13 @@ class NoteRenderer(Protocol):
 
 
 def check_condition_shapes(
-    z: np.ndarray, pc: np.ndarray, octv: np.ndarray, style: np.ndarray, dyn: np.ndarray,
-    latent_dim: int, n_styles: int,
+    z: np.ndarray,
+    pc: np.ndarray,
+    octv: np.ndarray,
+    style: np.ndarray,
+    dyn: np.ndarray,
+    latent_dim: int,
+    n_styles: int,
 ) -> None:
     """Raise ValueError naming the first input whose shape breaks the layout."""
     b = z.shape[0]

@@ -105,13 +105,17 @@ class StoreWriter:
         split = meta.split or split_of(meta.id)
         self.meta.append(NoteMeta(**{**asdict(meta), "split": split}))
 
-    def close(self, settings: dict[str, Any], styles: Sequence[str] | None = None) -> dict[str, Any]:
+    def close(
+        self, settings: dict[str, Any], styles: Sequence[str] | None = None
+    ) -> dict[str, Any]:
         """Trim, write meta.csv and the card; returns the card."""
         n = len(self.meta)
         if n == 0:
             raise ValueError("no notes were added: nothing to store")
         for name, arr in (("audio", self._audio), ("features", self._feat)):
-            final = np.lib.format.open_memmap(self.root / f"{name}.npy.part", "w+", arr.dtype, (n, *arr.shape[1:]))
+            final = np.lib.format.open_memmap(
+                self.root / f"{name}.npy.part", "w+", arr.dtype, (n, *arr.shape[1:])
+            )
             final[:] = arr[:n]
             final.flush()
             del final
@@ -143,18 +147,30 @@ def read_meta(path: Path) -> list[NoteMeta]:
         rows = list(csv.DictReader(f))
     return [
         NoteMeta(
-            id=r["id"], source=r["source"], pitch=int(r["pitch"]), instrument=r["instrument"],
-            technique=r["technique"], style=r["style"], dynamics=r["dynamics"], split=r["split"],
+            id=r["id"],
+            source=r["source"],
+            pitch=int(r["pitch"]),
+            instrument=r["instrument"],
+            technique=r["technique"],
+            style=r["style"],
+            dynamics=r["dynamics"],
+            split=r["split"],
         )
         for r in rows
     ]
 
 
 def make_card(
-    root: Path, meta: list[NoteMeta], cfg: FeatureConfig, settings: dict[str, Any], styles: list[str]
+    root: Path,
+    meta: list[NoteMeta],
+    cfg: FeatureConfig,
+    settings: dict[str, Any],
+    styles: list[str],
 ) -> dict[str, Any]:
     """The dataset card (DESIGN.md section 10): counts, settings, content hashes."""
-    counts = {a: dict(sorted(Counter(str(getattr(m, a)) for m in meta).items())) for a in CARD_ATTRIBUTES}
+    counts = {
+        a: dict(sorted(Counter(str(getattr(m, a)) for m in meta).items())) for a in CARD_ATTRIBUTES
+    }
     techniques: dict[str, list[str]] = {}
     for m in meta:
         techniques.setdefault(m.instrument, [])
@@ -221,7 +237,9 @@ class CorpusStore:
         self.meta = read_meta(self.root / "meta.csv")
         self.styles: tuple[str, ...] = tuple(self.card["styles"])
         if not (len(self.meta) == self.features.shape[0] == self.audio.shape[0]):
-            raise ValueError(f"{self.root}: meta.csv, features.npy and audio.npy disagree in length")
+            raise ValueError(
+                f"{self.root}: meta.csv, features.npy and audio.npy disagree in length"
+            )
 
     def __len__(self) -> int:
         return len(self.meta)

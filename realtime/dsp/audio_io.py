@@ -73,7 +73,9 @@ def fit_length(x: np.ndarray, n: int, fade: int = 256) -> np.ndarray:
     return np.pad(x.astype(np.float32), (0, n - x.shape[0]))
 
 
-def load_note(path: str | Path, sample_rate: int, note_samples: int, trim: bool = True) -> np.ndarray:
+def load_note(
+    path: str | Path, sample_rate: int, note_samples: int, trim: bool = True
+) -> np.ndarray:
     """Any audio file -> one mono note of ``(note_samples,)`` float32 at ``sample_rate``.
 
     Raises :class:`AudioError` for unreadable, empty or silent files.

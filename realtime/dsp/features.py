@@ -9,7 +9,7 @@ than an ff note in feature space (the dynamics condition depends on it).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 

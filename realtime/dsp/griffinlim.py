@@ -99,7 +99,7 @@ def spectral_convergence(reference: np.ndarray, estimate: np.ndarray, cfg: Featu
     """|| |S_ref| - |S_est| ||_F / || |S_ref| ||_F on the STFT magnitudes of two waveforms."""
     a = np.abs(stft(reference, cfg))
     b = np.abs(stft(estimate, cfg))
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), 1e-12))
+    return float(np.linalg.norm(a - b)) / max(float(np.linalg.norm(a)), 1e-12)
 
 
 def log_spectral_distance(reference: np.ndarray, estimate: np.ndarray, cfg: FeatureConfig) -> float:

@@ -24,7 +24,9 @@ def harmonic_note(cfg: FeatureConfig, f0: float = 220.0, amp: float = 0.5) -> np
 def test_numpy_and_torch_features_agree(name: str) -> None:
     cfg = PRESETS[name]
     rng = np.random.default_rng(0)
-    batch = np.stack([harmonic_note(cfg), 0.1 * rng.standard_normal(cfg.note_samples).astype(np.float32)])
+    batch = np.stack(
+        [harmonic_note(cfg), 0.1 * rng.standard_normal(cfg.note_samples).astype(np.float32)]
+    )
     a = log_mel(batch, cfg)
     b = LogMel(cfg)(torch.from_numpy(batch)).numpy()
     assert a.shape == b.shape == (2, cfg.n_mels, cfg.n_frames)
