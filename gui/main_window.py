@@ -1,0 +1,238 @@
+"""The main window: lays out the panels and wires them to the bridge, both ways.
+
+Widgets -> bridge: every user change becomes one ``set_control`` (or a note).
+Bridge -> widgets: ``control_changed`` (OSC, MIDI, presets) moves the widget with its
+signals blocked, so a change from outside never echoes back to the engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QEvent, QObject, pyqtSignal
+from PyQt6.QtGui import QCloseEvent, QKeyEvent
+from PyQt6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.bridge import BackendError, EngineBridge, EngineStatus, ModelInfo, playable_range
+from gui.faders import NoteMixBank, StyleFaderBank
+from gui.keyboard import KeyboardWidget
+from gui.latent_pad import LatentPanel
+from gui.model_bar import ModelBar
+from gui.note_view import NoteView
+from gui.performance import PerformancePanel
+from gui.status import StatusPanel
+from realtime.conditions import midi_name
+
+
+class MainWindow(QMainWindow):
+    """The synth's window over one ``EngineBridge``."""
+
+    closed = pyqtSignal()
+
+    def __init__(self, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.setWindowTitle("waefader")
+        self.model_bar = ModelBar()
+        self.banner = QLabel()
+        self.banner.setStyleSheet("color: white; background: #b03020; padding: 4px;")
+        self.banner.hide()
+        self.styles = StyleFaderBank(bridge.backend.model.style_names)
+        self.note_mix = NoteMixBank()
+        self.latent = LatentPanel()
+        self.play = PerformancePanel()
+        self.keyboard = KeyboardWidget()
+        self.range_label = QLabel()
+        self.status = StatusPanel()
+        self.note_view = NoteView()
+        self._controls_row = QHBoxLayout()
+        self._build()
+        self._wire()
+        self.show_model(bridge.backend.model)
+        self.show_controls(bridge.controls())
+        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+
+    # ---- layout --------------------------------------------------------------------------
+    def _build(self) -> None:
+        central = QWidget()
+        root = QVBoxLayout(central)
+        root.addWidget(self.model_bar)
+        root.addWidget(self.banner)
+        self._controls_row.addWidget(self.styles, 3)
+        self._controls_row.addWidget(self.note_mix, 6)
+        self._controls_row.addWidget(self.latent, 2)
+        root.addLayout(self._controls_row, 3)
+        root.addWidget(self.range_label)
+        root.addWidget(self.keyboard)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.play, 2)
+        bottom.addWidget(self.status, 2)
+        bottom.addWidget(self.note_view, 3)
+        root.addLayout(bottom, 2)
+        self.setCentralWidget(central)
+        self.resize(1280, 760)
+
+    def _wire(self) -> None:
+        b = self.bridge
+        self._wire_styles()
+        self.note_mix.pitch_class_changed.connect(
+            lambda *_: b.set_control("pitch_class_mix", self.note_mix.pitch_class.values())
+        )
+        self.note_mix.octave_changed.connect(
+            lambda *_: b.set_control("octave_mix", self.note_mix.octave.values())
+        )
+        self.latent.latent_changed.connect(lambda x, y, z: b.set_control("latent", (x, y, z)))
+        self.latent.variation_changed.connect(lambda v: b.set_control("variation", v))
+        self.play.velocity_changed.connect(self._on_velocity)
+        self.play.release_changed.connect(lambda v: b.set_control("release", v))
+        self.play.gain_changed.connect(lambda v: b.set_control("gain", v))
+        self.play.fx_toggled.connect(lambda on: b.set_control("fx", on))
+        self.play.panic_clicked.connect(self._panic)
+        self.keyboard.note_on.connect(b.note_on)
+        self.keyboard.note_off.connect(b.note_off)
+        self.model_bar.model_chosen.connect(self.load_model)
+        self.model_bar.preset_load.connect(self.load_preset)
+        self.model_bar.preset_save.connect(self.save_preset)
+        b.control_changed.connect(self.on_control_changed)
+        b.status_changed.connect(self.show_status)
+        b.note_audio.connect(self.note_view.show_note)
+
+    def _wire_styles(self) -> None:
+        self.styles.changed.connect(self._on_style)
+        self.styles.normalise_toggled.connect(
+            lambda on: self.bridge.set_control("normalise", on)
+        )
+
+    def _on_style(self, *_: object) -> None:
+        self.bridge.set_control("style", self.styles.values())
+        self._show_range()
+
+    def _on_velocity(self, velocity: int) -> None:
+        self.keyboard.set_velocity(velocity)
+        self.bridge.set_control("velocity", velocity)
+
+    def _panic(self) -> None:
+        self.keyboard.release_all()
+        self.bridge.panic()
+
+    # ---- showing state -------------------------------------------------------------------
+    def show_model(self, info: ModelInfo) -> None:
+        self.model_bar.show_model(info.name, info.path)
+        if self.styles.style_names != info.style_names:
+            fresh = StyleFaderBank(info.style_names)
+            self._controls_row.replaceWidget(self.styles, fresh)
+            self.styles.deleteLater()
+            self.styles = fresh
+            self._wire_styles()
+        self._show_range()
+
+    def _show_range(self) -> None:
+        low, high = playable_range(self.bridge.backend.model, self.styles.values())
+        self.keyboard.set_playable_range(low, high)
+        self.range_label.setText(
+            f"Playable range {midi_name(low)}–{midi_name(high)} (shaded keys lie outside). "
+            "Computer keys: z s x d c … and q 2 w 3 e …; '-' / '=' shift the octave."
+        )
+
+    def show_controls(self, controls: dict[str, Any]) -> None:
+        for name, value in controls.items():
+            self.on_control_changed(name, value)
+
+    def on_control_changed(self, name: str, value: Any) -> None:
+        """Move the widget of one control (a change made by OSC, MIDI or a preset)."""
+        if name == "style":
+            self.styles.set_values(value)
+            self._show_range()
+        elif name == "normalise":
+            self.styles.set_normalise(bool(value))
+        elif name == "pitch_class_mix":
+            self.note_mix.pitch_class.set_values(value)
+        elif name == "octave_mix":
+            self.note_mix.octave.set_values(value)
+        elif name == "latent":
+            self.latent.set_value(*list(value)[:3])
+        elif name == "variation":
+            self.latent.set_variation(float(value))
+        elif name == "velocity":
+            self.keyboard.set_velocity(int(value))
+            self.play.set_values(velocity=float(value))
+        elif name == "release":
+            self.play.set_values(release=float(value))
+        elif name == "gain":
+            self.play.set_values(gain_db=float(value))
+        elif name == "fx":
+            self.play.set_values(fx=bool(value))
+
+    def show_status(self, status: EngineStatus) -> None:
+        self.status.show_status(status)
+        if status.running:
+            self.banner.hide()
+        else:
+            self.banner.setText(
+                f"No audio output: {status.audio_error or 'stopped'}. The controls, OSC and "
+                "MIDI still work; notes are rendered but not heard."
+            )
+            self.banner.show()
+
+    # ---- actions with user-facing errors --------------------------------------------------
+    def show_error(self, title: str, text: str) -> QMessageBox:
+        """A window-modal message box that does not block the event loop (tests can see it)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
+        box.setObjectName("error-box")
+        box.open()
+        return box
+
+    def load_model(self, path: str) -> None:
+        try:
+            info = self.bridge.backend.load_model(path)
+        except BackendError as exc:
+            self.show_error("Cannot load model", str(exc))
+            return
+        self.show_model(info)
+        self.show_controls(self.bridge.controls())
+
+    def load_preset(self, path: str) -> None:
+        try:
+            self.bridge.backend.load_preset(Path(path))
+        except BackendError as exc:
+            self.show_error("Cannot load preset", str(exc))
+            return
+        self.show_controls(self.bridge.controls())
+
+    def save_preset(self, path: str) -> None:
+        try:
+            self.bridge.backend.save_preset(Path(path))
+        except BackendError as exc:
+            self.show_error("Cannot save preset", str(exc))
+
+    # ---- keys and closing -------------------------------------------------------------------
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        """Computer keys play the keyboard whatever control has focus (but text fields)."""
+        if event is None or event.type() not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            return False
+        if not isinstance(obj, QWidget) or obj.window() is not self:
+            return False
+        if isinstance(QApplication.focusWidget(), QLineEdit | QAbstractSpinBox):
+            return False
+        assert isinstance(event, QKeyEvent)
+        return self.keyboard.handle_key(event, event.type() == QEvent.Type.KeyPress)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        self.keyboard.release_all()
+        self.closed.emit()
+        super().closeEvent(event)
+

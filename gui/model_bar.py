@@ -1,0 +1,87 @@
+"""The top bar: model picker and presets (shipped ones, load / save JSON)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
+
+PRESET_DIR = Path(__file__).resolve().parent / "presets"
+
+
+def shipped_presets(folder: Path = PRESET_DIR) -> list[Path]:
+    """The preset files shipped with the app, sorted by name."""
+    return sorted(folder.glob("*.json"))
+
+
+class ModelBar(QWidget):
+    """Emits the paths the user picks; the window does the loading (and shows errors)."""
+
+    model_chosen = pyqtSignal(str)
+    preset_load = pyqtSignal(str)
+    preset_save = pyqtSignal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model_label = QLabel("no model")
+        self.open_model = QPushButton("Open model…")
+        self.open_model.setToolTip("Choose an exported model folder (with manifest.json)")
+        self.presets = QComboBox()
+        self.presets.setToolTip("Shipped presets")
+        self.presets.setMinimumWidth(140)
+        self.load_preset = QPushButton("Load preset…")
+        self.save_preset = QPushButton("Save preset…")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Model:"))
+        layout.addWidget(self.model_label, 1)
+        layout.addWidget(self.open_model)
+        layout.addSpacing(16)
+        layout.addWidget(QLabel("Preset:"))
+        layout.addWidget(self.presets)
+        layout.addWidget(self.load_preset)
+        layout.addWidget(self.save_preset)
+        self._fill_presets()
+        self.open_model.clicked.connect(self._ask_model)
+        self.presets.activated.connect(self._on_preset_picked)
+        self.load_preset.clicked.connect(self._ask_load)
+        self.save_preset.clicked.connect(self._ask_save)
+
+    def _fill_presets(self) -> None:
+        self.presets.addItem("(choose)", "")
+        for path in shipped_presets():
+            self.presets.addItem(path.stem.replace("_", " "), str(path))
+
+    def show_model(self, name: str, path: str) -> None:
+        self.model_label.setText(name)
+        self.model_label.setToolTip(path)
+
+    def _on_preset_picked(self, index: int) -> None:
+        path = self.presets.itemData(index)
+        if path:
+            self.preset_load.emit(path)
+
+    def _ask_model(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open an exported model folder")
+        if folder:
+            self.model_chosen.emit(folder)
+
+    def _ask_load(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Load preset", str(PRESET_DIR), "Presets (*.json)"
+        )
+        if path:
+            self.preset_load.emit(path)
+
+    def _ask_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save preset", "", "Presets (*.json)")
+        if path:
+            self.preset_save.emit(path if path.endswith(".json") else path + ".json")

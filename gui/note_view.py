@@ -1,0 +1,113 @@
+"""The last rendered note: waveform envelope on top, log spectrogram below.
+
+The picture is computed once per new note on the GUI thread from audio the engine already
+rendered (a 512-point STFT of ~1.5 s costs about a millisecond); nothing here renders audio.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+N_FFT = 512
+HOP = 128
+FLOOR_DB = -80.0
+
+
+def spectrogram_db(audio: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
+    """``audio (N,)`` -> dB magnitudes ``(n_fft // 2 + 1, frames)``, 0 dB = loudest bin."""
+    x = np.asarray(audio, dtype=np.float32).ravel()
+    if x.size < n_fft:
+        x = np.pad(x, (0, n_fft - x.size))
+    frames = 1 + (x.size - n_fft) // hop
+    idx = np.arange(n_fft)[None, :] + hop * np.arange(frames)[:, None]
+    spec = np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft).astype(np.float32), axis=1)).T
+    db = 20 * np.log10(np.maximum(spec, 1e-9))
+    return np.maximum(db - db.max(), FLOOR_DB)
+
+
+def envelope(audio: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of ``audio`` over ``columns`` equal chunks (for drawing a waveform)."""
+    x = np.asarray(audio, dtype=np.float32).ravel()
+    columns = max(1, min(columns, x.size))
+    chunks = np.array_split(x, columns)
+    return np.array([c.min() for c in chunks]), np.array([c.max() for c in chunks])
+
+
+# A small "inferno"-like colour ramp: dB level 0..1 -> RGB, by linear interpolation.
+RAMP = np.array(
+    [[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66],
+     [245, 125, 21], [250, 193, 39], [252, 255, 164]], dtype=np.float32,
+)
+
+
+def log_rows(db: np.ndarray, rate: int, rows: int = 160, f_low: float = 30.0) -> np.ndarray:
+    """Resample the frequency axis of ``db (F, T)`` to ``rows`` log-spaced bins (music is
+    log-spaced: on a linear axis every orchestral fundamental hides in the bottom rows)."""
+    n_bins = db.shape[0]
+    freqs = np.geomspace(f_low, rate / 2, rows)
+    index = np.clip(np.round(freqs / (rate / 2) * (n_bins - 1)).astype(int), 0, n_bins - 1)
+    return db[index]
+
+
+def _image_from_db(db: np.ndarray) -> QImage:
+    """dB array (F, T) -> a colour image, low frequencies at the bottom."""
+    level = np.clip((db - FLOOR_DB) / -FLOOR_DB, 0.0, 1.0)[::-1]
+    pos = level * (len(RAMP) - 1)
+    k = np.minimum(pos.astype(int), len(RAMP) - 2)
+    t = (pos - k)[..., None]
+    rgb = np.ascontiguousarray(((1 - t) * RAMP[k] + t * RAMP[k + 1]).astype(np.uint8))
+    h, w, _ = rgb.shape
+    image = QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888)
+    return image.copy()  # own the pixels: the bytes object is freed when this returns
+
+
+class NoteView(QWidget):
+    """Shows the most recent note handed to ``show_note``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._audio: np.ndarray | None = None
+        self._rate = 0
+        self._image: QImage | None = None
+        self.setMinimumSize(220, 140)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 180)
+
+    def has_note(self) -> bool:
+        return self._audio is not None
+
+    def show_note(self, audio: np.ndarray, rate: int) -> None:
+        self._audio = np.asarray(audio, dtype=np.float32).ravel()
+        self._rate = int(rate)
+        self._image = _image_from_db(log_rows(spectrogram_db(self._audio), self._rate))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#10151c"))
+        if self._audio is None or self._image is None:
+            p.setPen(QColor("#8090a0"))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "last note: none yet")
+            p.end()
+            return
+        wave_h = self.height() // 3
+        self._paint_wave(p, QRectF(0, 0, self.width(), wave_h))
+        p.drawImage(QRectF(0, wave_h, self.width(), self.height() - wave_h), self._image)
+        p.setPen(QColor("#e0e8f0"))
+        seconds = self._audio.size / max(1, self._rate)
+        p.drawText(6, self.height() - 6, f"last note  {seconds:.2f} s  {self._rate} Hz")
+        p.end()
+
+    def _paint_wave(self, p: QPainter, rect: QRectF) -> None:
+        assert self._audio is not None
+        lo, hi = envelope(self._audio, int(rect.width()))
+        peak = max(1e-6, float(np.max(np.abs(self._audio))))
+        mid, half = rect.center().y(), rect.height() / 2 - 2
+        p.setPen(QPen(QColor("#60c0f0"), 1))
+        for col, (a, b) in enumerate(zip(lo, hi, strict=True)):
+            p.drawLine(col, int(mid - b / peak * half), col, int(mid - a / peak * half))

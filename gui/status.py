@@ -1,0 +1,77 @@
+"""The status panel: what the engine measures about itself, shown as it is.
+
+Values come from ``bridge.EngineStatus`` snapshots polled on a timer; a missing figure is
+shown as a dash rather than a made-up number.
+"""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
+
+from gui.bridge import EngineStatus
+
+FIELDS = (
+    ("audio", "Audio"),
+    ("device", "Device"),
+    ("block", "Block size"),
+    ("rate", "Sample rate"),
+    ("latency", "Latency"),
+    ("load", "Callback load"),
+    ("underflows", "Underflows"),
+    ("voices", "Voices"),
+    ("osc", "OSC"),
+    ("midi", "MIDI"),
+)
+DASH = "–"
+
+
+def _ms(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1f} ms"
+
+
+def format_status(s: EngineStatus) -> dict[str, str]:
+    """One display string per field of ``FIELDS``."""
+    latency = DASH
+    if s.latency_p50_ms is not None:
+        latency = f"p50 {_ms(s.latency_p50_ms)}, p99 {_ms(s.latency_p99_ms)}"
+    if s.render_ms is not None:
+        latency += f" (render {_ms(s.render_ms)})"
+    return {
+        "audio": "running" if s.running else f"NO AUDIO: {s.audio_error or 'stopped'}",
+        "device": s.device or DASH,
+        "block": DASH if s.block_size is None else f"{s.block_size} frames",
+        "rate": DASH if s.sample_rate is None else f"{s.sample_rate} Hz",
+        "latency": latency,
+        "load": DASH if s.callback_load is None else f"{100 * s.callback_load:.1f} %",
+        "underflows": DASH if s.underflows is None else str(s.underflows),
+        "voices": DASH if s.voices is None else f"{s.voices} / {s.max_voices or DASH}",
+        "osc": s.osc or "off",
+        "midi": s.midi or "off",
+    }
+
+
+class StatusPanel(QGroupBox):
+    """A form of labelled read-outs; ``show_status`` refreshes them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Status", parent)
+        form = QFormLayout(self)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.values: dict[str, QLabel] = {}
+        for key, title in FIELDS:
+            label = QLabel(DASH)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setObjectName(f"status:{key}")
+            self.values[key] = label
+            form.addRow(title, label)
+
+    def show_status(self, status: EngineStatus) -> None:
+        for key, text in format_status(status).items():
+            self.values[key].setText(text)
+        alarm = not status.running or bool(status.underflows)
+        self.values["audio"].setStyleSheet("color: #c03020;" if not status.running else "")
+        self.values["underflows"].setStyleSheet("color: #c03020;" if alarm else "")
+
+    def text(self, key: str) -> str:
+        return self.values[key].text()
