@@ -1,0 +1,85 @@
+"""A recording stand-in for the synth backend, for widget-level GUI tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gui.bridge import BackendError, EngineStatus, ModelInfo
+
+STYLES = ("violin", "flute", "trumpet")
+
+
+class RecordingBackend:
+    """Implements gui.bridge.SynthBackend in memory and records every call."""
+
+    def __init__(self, styles: tuple[str, ...] = STYLES, running: bool = True) -> None:
+        self.model = ModelInfo(
+            name="recording", path="/nowhere", style_names=styles,
+            style_ranges=tuple((40 + 5 * i, 90 - 5 * i) for i in range(len(styles))),
+            latent_dim=8, sample_rate=22050,
+        )
+        self.state: dict[str, Any] = {
+            "style": [1.0] + [0.0] * (len(styles) - 1), "normalise": False,
+            "pitch_class_mix": [0.0] * 12, "octave_mix": [0.0] * 9, "latent": (0.0, 0.0, 0.0),
+            "variation": 0.0, "velocity": 100, "release": 0.3, "gain": -6.0, "fx": False,
+        }
+        self.notes: list[tuple[str, int, int]] = []
+        self.subscribers: list[Callable[[str, Any], None]] = []
+        self.running = running
+        self.panics = 0
+        self.rendered = 0
+        self.shut = False
+
+    def start(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        self.shut = True
+
+    def note_on(self, pitch: int, velocity: int) -> None:
+        self.notes.append(("on", pitch, velocity))
+        self.rendered += 1
+
+    def note_off(self, pitch: int) -> None:
+        self.notes.append(("off", pitch, 0))
+
+    def panic(self) -> None:
+        self.panics += 1
+
+    def set_control(self, name: str, value: Any) -> None:
+        self.state[name] = value
+        for cb in self.subscribers:
+            cb(name, value)
+
+    def controls(self) -> dict[str, Any]:
+        return dict(self.state)
+
+    def subscribe(self, callback: Callable[[str, Any], None]) -> None:
+        self.subscribers.append(callback)
+
+    def status(self) -> EngineStatus:
+        return EngineStatus(
+            running=self.running, audio_error=None if self.running else "no device",
+            device="dummy", block_size=256, sample_rate=48000, latency_p50_ms=4.0,
+            latency_p99_ms=7.5, callback_load=0.1, underflows=0, voices=1, max_voices=32,
+            osc="127.0.0.1:9000", midi="waefader in", notes_rendered=self.rendered,
+        )
+
+    def last_note(self) -> tuple[np.ndarray, int] | None:
+        t = np.arange(22050) / 22050
+        return (np.sin(2 * np.pi * 440 * t) * np.exp(-3 * t)).astype(np.float32), 22050
+
+    def load_model(self, path: str) -> ModelInfo:
+        raise BackendError(f"model {path} does not exist")
+
+    def save_preset(self, path: Path) -> None:
+        path.write_text(json.dumps(self.state))
+
+    def load_preset(self, path: Path) -> None:
+        for name, value in json.loads(path.read_text()).items():
+            self.set_control(name, value)
