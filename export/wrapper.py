@@ -1,0 +1,99 @@
+"""The export wrappers: the graph interface of the runtime, declared once, apart from training.
+
+Each wrapper takes trained modules and exposes exactly the inputs and output the manifest
+promises (names and order from :func:`realtime.manifest.condition_layout`), so the exported
+graph cannot drift from what the runtime feeds. Export runs every wrapper on zeros and on
+real inputs before writing anything (:mod:`export.parity`).
+
+Shapes: ``B`` notes, ``L`` latent size, ``S`` styles, ``T`` frames, ``hop`` samples/frame.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from models.mcnn import MCNN
+from models.wae.condition import Condition
+from models.wae.decoder import Decoder
+from models.wae.encoder import Encoder
+from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES
+from realtime.manifest import ENCODER_INPUT, ENCODER_OUTPUT, SYNTH_OUTPUT, condition_layout
+
+FIRST_AUDIO_MS = 100.0  # the fast-start head renders at least this much audio
+
+
+class SynthWrapper(nn.Module):
+    """Decoder + MCNN as one graph.
+
+    ``z (B, L)``, ``pitch_class (B, 12)``, ``octave (B, 9)``, ``style (B, S)``,
+    ``dynamics (B, 3)`` -> ``waveform (B, frames * hop)``.
+
+    ``frames=None`` renders the whole note. A smaller ``frames`` is the fast-start head: the
+    decoder still runs whole (AdaIN normalises over all frames, so the first frames depend
+    on the rest), but the MCNN, the costly part, renders only ``frames + lookahead`` frames
+    and the output keeps the first ``frames * hop`` samples, equal to the whole render's.
+    """
+
+    def __init__(self, decoder: Decoder, mcnn: MCNN, frames: int | None = None) -> None:
+        super().__init__()
+        self.decoder = decoder
+        self.mcnn = mcnn
+        n_frames = decoder.cfg.features.n_frames
+        self.frames = n_frames if frames is None else frames
+        if not 0 < self.frames <= n_frames:
+            raise ValueError(f"frames must be in 1..{n_frames}, got {frames}")
+        self.mcnn_frames = min(n_frames, self.frames + mcnn.lookahead_frames())
+        self.hop = mcnn.cfg.features.hop
+
+    @property
+    def samples(self) -> int:
+        return self.frames * self.hop
+
+    def forward(
+        self,
+        z: torch.Tensor,
+        pitch_class: torch.Tensor,
+        octave: torch.Tensor,
+        style: torch.Tensor,
+        dynamics: torch.Tensor,
+    ) -> torch.Tensor:
+        features = self.decoder(z, Condition(pitch_class, octave, style, dynamics))
+        if self.mcnn_frames < features.shape[-1]:
+            features = features[:, :, : self.mcnn_frames]
+        wave: torch.Tensor = self.mcnn(features)
+        return wave[:, : self.samples] if self.frames < self.mcnn_frames else wave
+
+
+class EncoderWrapper(nn.Module):
+    """``features (B, n_mels, T)`` -> ``z (B, L)``; BatchNorm in eval mode (running stats)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        z: torch.Tensor = self.encoder(features)
+        return z
+
+
+def head_frames(sample_rate: int, hop: int, n_frames: int) -> int:
+    """Frames whose audio covers the first 100 ms (9 at 22,050 Hz, hop 256: 104 ms)."""
+    return min(n_frames, math.ceil(FIRST_AUDIO_MS / 1000.0 * sample_rate / hop))
+
+
+def synth_io(latent_dim: int, n_styles: int) -> tuple[list[str], list[str]]:
+    """(input names, output names) of the synth graphs, in the manifest's order."""
+    return [c.name for c in condition_layout(latent_dim, n_styles)], [SYNTH_OUTPUT]
+
+
+def encoder_io() -> tuple[list[str], list[str]]:
+    return [ENCODER_INPUT], [ENCODER_OUTPUT]
+
+
+def zero_synth_inputs(latent_dim: int, n_styles: int, batch: int = 2) -> tuple[torch.Tensor, ...]:
+    """All-zero synth inputs (the silent 'no condition' point), used to trace and check."""
+    sizes = (latent_dim, N_PITCH_CLASSES, N_OCTAVES, n_styles, N_DYNAMICS)
+    return tuple(torch.zeros(batch, n) for n in sizes)
