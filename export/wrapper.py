@@ -60,7 +60,9 @@ class SynthWrapper(nn.Module):
         style: torch.Tensor,
         dynamics: torch.Tensor,
     ) -> torch.Tensor:
-        features = self.decoder(z, Condition(pitch_class, octave, style, dynamics))
+        # The decoder is linear at its output; below 0 is below the -100 dB floor, where the
+        # MCNN never saw data. Evaluation and fine-tuning clamp the same way.
+        features = self.decoder(z, Condition(pitch_class, octave, style, dynamics)).clamp_min(0.0)
         if self.mcnn_frames < features.shape[-1]:
             features = features[:, :, : self.mcnn_frames]
         wave: torch.Tensor = self.mcnn(features)

@@ -1,0 +1,122 @@
+"""``waefader export``: a trained run -> ONNX graphs + manifest.json, parity-checked.
+
+    waefader export --run RUN --out MODEL_DIR [--mcnn MCNN_RUN] [--quantize fp16-weights]
+                    [--evaluation REPORT] [--no-parity] [--no-encoder] [--json]
+
+RUN is a WAE run folder; its fine-tuned MCNN (``RUN/mcnn/``) is used unless ``--mcnn``
+names another MCNN run. The model folder can then be played with
+``waefader play --model MODEL_DIR`` and timed with ``waefader bench render --model MODEL_DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from export.parity import ParityError
+from export.pipeline import ExportError, ExportResult, ModelInfo, export_model
+from export.provenance import ProvenanceError, evaluation_figures, provenance
+from export.quantize import QUANTIZATIONS
+from models.training.errors import TrainingError
+from models.training.runs import FINETUNED_MCNN, load_mcnn, load_wae, read_run_config
+from realtime.conditions import MIDI_HIGH, MIDI_LOW
+from realtime.manifest import ModelError
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    p.add_argument("--run", required=True, type=Path, help="WAE run folder")
+    p.add_argument("--out", required=True, type=Path, help="model folder to write (replaced)")
+    p.add_argument("--mcnn", type=Path, help="MCNN run folder (default: RUN/mcnn)")
+    p.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
+                   help="weight compression; fp16-weights halves the files at the same speed")
+    p.add_argument("--evaluation", type=Path, help="evaluation report (folder or report.json) "
+                   "whose figures for this model go into the manifest")
+    p.add_argument("--evaluation-model", help="model name in the report (default: the variant)")
+    p.add_argument("--no-parity", action="store_true", help="skip the onnxruntime/torch check")
+    p.add_argument("--no-encoder", action="store_true", help="do not export encoder.onnx")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    return p
+
+
+def main(argv: list[str], prog: str = "waefader export") -> int:
+    args = build_parser(prog).parse_args(argv)
+    try:
+        result = run_export(args)
+    except (TrainingError, ExportError, ParityError, ModelError, ProvenanceError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    summary = summarize(result)
+    print(json.dumps(summary) if args.json else format_text(summary))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> ExportResult:
+    config = read_run_config(args.run, "wae")
+    wae, cfg = load_wae(args.run)
+    mcnn_run = args.mcnn if args.mcnn is not None else args.run / FINETUNED_MCNN
+    mcnn, _ = load_mcnn(args.mcnn if args.mcnn is not None else args.run)
+    evaluation: dict[str, Any] = {}
+    if args.evaluation is not None:
+        evaluation = evaluation_figures(args.evaluation, args.evaluation_model or cfg.variant)
+    info = ModelInfo(
+        styles=tuple(cfg.style_names),
+        style_ranges=style_ranges(config, cfg.style_names),
+        prior_std=1.0,  # the MMD prior is an isotropic unit Gaussian
+        provenance=provenance(args.run, mcnn_run, config),
+        evaluation=evaluation,
+        model={"variant": cfg.variant, "wae": cfg.to_dict(), "mcnn": mcnn.cfg.to_dict()},
+    )
+    encoder = None if args.no_encoder else wae.encoder
+    return export_model(
+        wae.decoder, mcnn, encoder, info, args.out,
+        parity=not args.no_parity, quantization=args.quantize,
+    )
+
+
+def style_ranges(config: dict[str, Any], styles: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    """Each style's playable range from the run's corpus card; a style the card does not
+    range (e.g. a corpus without style tags) gets the whole layout."""
+    ranges = config.get("style_ranges", {})
+    out = {}
+    for s in styles:
+        lo, hi = ranges.get(s, (MIDI_LOW, MIDI_HIGH))
+        out[s] = (max(int(lo), MIDI_LOW), min(int(hi), MIDI_HIGH))
+    return out
+
+
+def summarize(r: ExportResult) -> dict[str, Any]:
+    return {
+        "out": str(r.out),
+        "files": dict(r.sizes),
+        "total_bytes": sum(r.sizes.values()),
+        "styles": list(r.manifest.styles),
+        "parity": r.manifest.model.get("parity"),
+        "quantization": r.manifest.model.get("quantization", "none"),
+    }
+
+
+def format_text(s: dict[str, Any]) -> str:
+    lines = [f"exported {s['out']} ({s['total_bytes'] / 1e6:.1f} MB, {len(s['styles'])} styles)"]
+    lines += [f"  {name:<16} {size / 1e6:6.2f} MB" for name, size in s["files"].items()]
+    parity = s["parity"]
+    if isinstance(parity, dict):
+        lines.append(
+            f"  parity: max |onnx - torch| {parity['synth_max_abs']:.2g} "
+            f"(tolerance {parity['wave_atol']:g})"
+        )
+    else:
+        lines.append("  parity: skipped (--no-parity)")
+    if isinstance(s["quantization"], dict):
+        q = s["quantization"]
+        sc = q["spectral_convergence"]
+        lines.append(f"  {q['kind']}: spectral convergence {sc:.2g} against float32")
+    lines.append(f"try: waefader bench render --model {s['out']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
