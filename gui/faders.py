@@ -1,13 +1,17 @@
 """Fader banks: style mixing (one fader per style of the model) and note mixing.
 
 Weights are non-negative floats; values above 1 are allowed (the condition layout accepts
-any non-negative mix, and pushing a style past 1 exaggerates it). A QSlider holds ints, so
-each fader counts in hundredths. ``set_values`` moves faders without emitting, which is how
-changes coming from OSC or MIDI reach the screen without echoing back to the engine.
+any non-negative mix, and pushing a style past 1 exaggerates it). The fader travel is
+quadratic (value = maximum * position**2), so with the engine's range 0..4 the weight 1.0
+sits at mid-travel and small weights get fine steps. Each bank keeps the exact values it
+was given: a value set over OSC is sent back unchanged when another fader of the bank
+moves, not rounded to a slider step. ``set_values`` moves faders without emitting, which
+is how changes from OSC or MIDI reach the screen without echoing back to the engine.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from PyQt6.QtCore import Qt, pyqtSignal
@@ -22,9 +26,11 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from realtime.conditions import N_OCTAVES, PITCH_NAMES
-
-STEPS_PER_UNIT = 100
+TRAVEL = 400  # slider steps over the whole travel
+# pitch_class_mix[k] weighs the interval k semitones above the played note (0 = the note);
+# octave_mix[j] weighs the octave offset j - 4 (index 4 = the played octave).
+INTERVALS = ("root", "m2", "M2", "m3", "M3", "P4", "TT", "P5", "m6", "M6", "m7", "M7")
+OCTAVE_OFFSETS = ("-4", "-3", "-2", "-1", "0", "+1", "+2", "+3", "+4")
 
 
 class FaderBank(QGroupBox):
@@ -33,11 +39,12 @@ class FaderBank(QGroupBox):
     changed = pyqtSignal(int, float)
 
     def __init__(
-        self, title: str, names: Sequence[str], maximum: float = 2.0,
+        self, title: str, names: Sequence[str], maximum: float = 4.0,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(title, parent)
         self._maximum = maximum
+        self._exact = [0.0] * len(names)
         self._sliders: list[QSlider] = []
         self._readouts: list[QLabel] = []
         self._grid = QGridLayout()
@@ -50,8 +57,8 @@ class FaderBank(QGroupBox):
 
     def _add_fader(self, index: int, name: str) -> None:
         slider = QSlider(Qt.Orientation.Vertical)
-        slider.setRange(0, round(self._maximum * STEPS_PER_UNIT))
-        slider.setPageStep(STEPS_PER_UNIT // 10)
+        slider.setRange(0, TRAVEL)
+        slider.setPageStep(TRAVEL // 20)
         slider.setMinimumHeight(90)
         slider.setToolTip(f"{name}: 0 to {self._maximum:g}")
         slider.setObjectName(f"fader:{name}")
@@ -66,11 +73,19 @@ class FaderBank(QGroupBox):
         self._sliders.append(slider)
         self._readouts.append(readout)
 
+    def to_value(self, steps: int) -> float:
+        return round(self._maximum * (steps / TRAVEL) ** 2, 4)
+
+    def to_steps(self, value: float) -> int:
+        return round(math.sqrt(max(0.0, min(1.0, value / self._maximum))) * TRAVEL)
+
     def _on_slider(self, index: int, steps: int) -> None:
-        value = steps / STEPS_PER_UNIT
+        if self.signalsBlocked():
+            return  # set_values already stored the exact value
+        value = self.to_value(steps)
+        self._exact[index] = value
         self._readouts[index].setText(f"{value:.2f}")
-        if not self.signalsBlocked():
-            self.changed.emit(index, value)
+        self.changed.emit(index, value)
 
     def __len__(self) -> int:
         return len(self._sliders)
@@ -79,14 +94,16 @@ class FaderBank(QGroupBox):
         return self._sliders[index]
 
     def values(self) -> list[float]:
-        return [s.value() / STEPS_PER_UNIT for s in self._sliders]
+        return list(self._exact)
 
     def set_values(self, values: Sequence[float]) -> None:
-        """Move the faders to ``values`` (clipped to the range) without emitting ``changed``."""
+        """Show ``values`` (kept exact, drawn clipped to the range) without emitting."""
         blocked = self.blockSignals(True)
         try:
-            for slider, value in zip(self._sliders, values, strict=False):
-                slider.setValue(round(max(0.0, min(self._maximum, float(value))) * STEPS_PER_UNIT))
+            for index, value in enumerate(list(values)[: len(self._sliders)]):
+                self._exact[index] = float(value)
+                self._sliders[index].setValue(self.to_steps(float(value)))
+                self._readouts[index].setText(f"{float(value):.2f}")
         finally:
             self.blockSignals(blocked)
 
@@ -96,8 +113,10 @@ class StyleFaderBank(FaderBank):
 
     normalise_toggled = pyqtSignal(bool)
 
-    def __init__(self, style_names: Sequence[str], parent: QWidget | None = None) -> None:
-        super().__init__("Style mix", style_names, maximum=2.0, parent=parent)
+    def __init__(
+        self, style_names: Sequence[str], maximum: float = 4.0, parent: QWidget | None = None
+    ) -> None:
+        super().__init__("Style mix", style_names, maximum=maximum, parent=parent)
         self.style_names = tuple(style_names)
         self.normalise = QCheckBox("normalise")
         self.normalise.setToolTip(
@@ -116,17 +135,20 @@ class StyleFaderBank(FaderBank):
 
 
 class NoteMixBank(QGroupBox):
-    """Pitch-class and octave blends added to the played note (12 + 9 faders)."""
+    """Pitch-class and octave blends of every played note, relative to it (12 + 9 faders)."""
 
     pitch_class_changed = pyqtSignal(int, float)
     octave_changed = pyqtSignal(int, float)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, maximum: float = 4.0, parent: QWidget | None = None) -> None:
         super().__init__("Note mix", parent)
-        self.pitch_class = FaderBank("pitch class", PITCH_NAMES, maximum=1.0)
-        self.octave = FaderBank("octave", [str(o) for o in range(N_OCTAVES)], maximum=1.0)
-        self.pitch_class.setToolTip("Blend other pitch classes into every played note.")
-        self.octave.setToolTip("Blend other octaves into every played note.")
+        self.pitch_class = FaderBank("pitch class (interval above the note)", INTERVALS, maximum)
+        self.octave = FaderBank("octave (offset)", OCTAVE_OFFSETS, maximum)
+        self.pitch_class.setToolTip(
+            "Condition weight of each interval above the played note ('root' = the note).\n"
+            "Raise P5 to blend the fifth's pitch class into the timbre."
+        )
+        self.octave.setToolTip("Condition weight of each octave offset ('0' = the played octave).")
         self.pitch_class.changed.connect(self.pitch_class_changed.emit)
         self.octave.changed.connect(self.octave_changed.emit)
         layout = QHBoxLayout(self)

@@ -2,7 +2,8 @@
 
 The latent prior is a standard normal, so the pad spans +-``LATENT_RANGE`` standard
 deviations. x, y, z drive the first three latent dimensions; variation is how far each new
-note's z is drawn around that point (0 = every note identical).
+note's z is drawn around that point, in prior standard deviations (0 = every note identical).
+Values set elsewhere beyond the drawn range are kept exact and drawn at the edge.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from PyQt6.QtWidgets import (
 
 LATENT_RANGE = 3.0
 Z_STEPS = 100  # slider steps per unit of z
-VARIATION_STEPS = 100
+VARIATION_STEPS = 100  # per prior std
+VARIATION_MAX = 4.0
+
+
+def _clip(v: float) -> float:
+    return float(np.clip(v, -LATENT_RANGE, LATENT_RANGE))
 
 
 class XYPad(QWidget):
@@ -45,8 +51,7 @@ class XYPad(QWidget):
 
     def set_value(self, x: float, y: float) -> None:
         """Move the dot without emitting ``moved``."""
-        self._x = float(np.clip(x, -LATENT_RANGE, LATENT_RANGE))
-        self._y = float(np.clip(y, -LATENT_RANGE, LATENT_RANGE))
+        self._x, self._y = float(x), float(y)
         self.update()
 
     def to_widget(self, x: float, y: float) -> QPointF:
@@ -64,7 +69,7 @@ class XYPad(QWidget):
         r = self._square()
         x = (pos.x() - r.left()) / max(1.0, r.width()) * 2 * LATENT_RANGE - LATENT_RANGE
         y = LATENT_RANGE - (pos.y() - r.top()) / max(1.0, r.height()) * 2 * LATENT_RANGE
-        return x, y
+        return _clip(x), _clip(y)
 
     def mousePressEvent(self, event: QMouseEvent | None) -> None:
         if event is not None:
@@ -89,7 +94,7 @@ class XYPad(QWidget):
             p.drawLine(a, b)
             a, b = self.to_widget(-LATENT_RANGE, k), self.to_widget(LATENT_RANGE, k)
             p.drawLine(a, b)
-        dot = self.to_widget(self._x, self._y)
+        dot = self.to_widget(_clip(self._x), _clip(self._y))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor("#f0a030"))
         p.drawEllipse(dot, 6, 6)
@@ -105,6 +110,8 @@ class LatentPanel(QGroupBox):
     def __init__(self, seed: int | None = None, parent: QWidget | None = None) -> None:
         super().__init__("Latent", parent)
         self._rng = np.random.default_rng(seed)
+        self._z = 0.0  # exact z (the slider shows it clipped)
+        self._variation = 0.0
         self.pad = XYPad()
         self.z = QSlider(Qt.Orientation.Vertical)
         self.z.setRange(-round(LATENT_RANGE * Z_STEPS), round(LATENT_RANGE * Z_STEPS))
@@ -112,12 +119,14 @@ class LatentPanel(QGroupBox):
         self.randomise = QPushButton("Randomise")
         self.randomise.setToolTip("Draw x, y, z from the latent prior N(0, 1)")
         self.variation = QSlider(Qt.Orientation.Horizontal)
-        self.variation.setRange(0, VARIATION_STEPS)
-        self.variation.setToolTip("Variation: how far each new note's z strays from the point")
+        self.variation.setRange(0, round(VARIATION_MAX * VARIATION_STEPS))
+        self.variation.setToolTip(
+            "Variation: how far each new note's z strays from the point (prior std units)"
+        )
         self.readout = QLabel()
         self._layout()
         self.pad.moved.connect(lambda *_: self._emit_latent())
-        self.z.valueChanged.connect(lambda *_: self._emit_latent())
+        self.z.valueChanged.connect(self._on_z)
         self.randomise.clicked.connect(self.randomise_now)
         self.variation.valueChanged.connect(self._on_variation)
         self._show_readout()
@@ -134,27 +143,33 @@ class LatentPanel(QGroupBox):
 
     def value(self) -> tuple[float, float, float]:
         x, y = self.pad.value()
-        return x, y, self.z.value() / Z_STEPS
+        return x, y, self._z
 
     def variation_amount(self) -> float:
-        return self.variation.value() / VARIATION_STEPS
+        return self._variation
 
     def set_value(self, x: float, y: float, z: float) -> None:
         """Show a latent point set elsewhere (OSC, preset) without emitting."""
         self.pad.set_value(x, y)
+        self._z = float(z)
         blocked = self.z.blockSignals(True)
-        self.z.setValue(round(float(np.clip(z, -LATENT_RANGE, LATENT_RANGE)) * Z_STEPS))
+        self.z.setValue(round(_clip(self._z) * Z_STEPS))
         self.z.blockSignals(blocked)
         self._show_readout()
 
     def set_variation(self, amount: float) -> None:
+        self._variation = float(amount)
         blocked = self.variation.blockSignals(True)
-        self.variation.setValue(round(float(np.clip(amount, 0.0, 1.0)) * VARIATION_STEPS))
+        self.variation.setValue(round(min(amount, VARIATION_MAX) * VARIATION_STEPS))
         self.variation.blockSignals(blocked)
 
+    def _on_z(self, steps: int) -> None:
+        self._z = steps / Z_STEPS
+        self._emit_latent()
+
     def randomise_now(self) -> None:
-        x, y, z = np.clip(self._rng.standard_normal(3), -LATENT_RANGE, LATENT_RANGE)
-        self.set_value(float(x), float(y), float(z))
+        x, y, z = (_clip(float(v)) for v in self._rng.standard_normal(3))
+        self.set_value(x, y, z)
         self._emit_latent()
 
     def _emit_latent(self) -> None:
@@ -162,7 +177,8 @@ class LatentPanel(QGroupBox):
         self.latent_changed.emit(*self.value())
 
     def _on_variation(self, steps: int) -> None:
-        self.variation_changed.emit(steps / VARIATION_STEPS)
+        self._variation = steps / VARIATION_STEPS
+        self.variation_changed.emit(self._variation)
 
     def _show_readout(self) -> None:
         x, y, z = self.value()

@@ -56,7 +56,7 @@ class MainWindow(QMainWindow):
         self.range_label = QLabel()
         self.status = StatusPanel()
         self.note_view = NoteView()
-        self._controls_row = QHBoxLayout()
+        self._style_row = QHBoxLayout()
         self._build()
         self._wire()
         self.show_model(bridge.backend.model)
@@ -69,10 +69,12 @@ class MainWindow(QMainWindow):
         root = QVBoxLayout(central)
         root.addWidget(self.model_bar)
         root.addWidget(self.banner)
-        self._controls_row.addWidget(self.styles, 3)
-        self._controls_row.addWidget(self.note_mix, 6)
-        self._controls_row.addWidget(self.latent, 2)
-        root.addLayout(self._controls_row, 3)
+        self._style_row.addWidget(self.styles)
+        root.addLayout(self._style_row, 3)
+        middle = QHBoxLayout()
+        middle.addWidget(self.note_mix, 6)
+        middle.addWidget(self.latent, 2)
+        root.addLayout(middle, 3)
         root.addWidget(self.range_label)
         root.addWidget(self.keyboard)
         bottom = QHBoxLayout()
@@ -81,7 +83,7 @@ class MainWindow(QMainWindow):
         bottom.addWidget(self.note_view, 3)
         root.addLayout(bottom, 2)
         self.setCentralWidget(central)
-        self.resize(1280, 760)
+        self.resize(1400, 980)
 
     def _wire(self) -> None:
         b = self.bridge
@@ -94,9 +96,7 @@ class MainWindow(QMainWindow):
         )
         self.latent.latent_changed.connect(lambda x, y, z: b.set_control("latent", (x, y, z)))
         self.latent.variation_changed.connect(lambda v: b.set_control("variation", v))
-        self.play.velocity_changed.connect(self._on_velocity)
-        self.play.release_changed.connect(lambda v: b.set_control("release", v))
-        self.play.gain_changed.connect(lambda v: b.set_control("gain", v))
+        self.play.changed.connect(self._on_play)
         self.play.fx_toggled.connect(lambda on: b.set_control("fx", on))
         self.play.panic_clicked.connect(self._panic)
         self.keyboard.note_on.connect(b.note_on)
@@ -118,9 +118,10 @@ class MainWindow(QMainWindow):
         self.bridge.set_control("style", self.styles.values())
         self._show_range()
 
-    def _on_velocity(self, velocity: int) -> None:
-        self.keyboard.set_velocity(velocity)
-        self.bridge.set_control("velocity", velocity)
+    def _on_play(self, name: str, value: float) -> None:
+        if name == "velocity":
+            self.keyboard.set_velocity(round(value))
+        self.bridge.set_control(name, value)
 
     def _panic(self) -> None:
         self.keyboard.release_all()
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         self.model_bar.show_model(info.name, info.path)
         if self.styles.style_names != info.style_names:
             fresh = StyleFaderBank(info.style_names)
-            self._controls_row.replaceWidget(self.styles, fresh)
+            self._style_row.replaceWidget(self.styles, fresh)
             self.styles.deleteLater()
             self.styles = fresh
             self._wire_styles()
@@ -164,15 +165,12 @@ class MainWindow(QMainWindow):
             self.latent.set_value(*list(value)[:3])
         elif name == "variation":
             self.latent.set_variation(float(value))
-        elif name == "velocity":
-            self.keyboard.set_velocity(int(value))
-            self.play.set_values(velocity=float(value))
-        elif name == "release":
-            self.play.set_values(release=float(value))
-        elif name == "gain":
-            self.play.set_values(gain_db=float(value))
+        elif name in ("velocity", "velocity_curve", "release", "gain"):
+            self.play.set_values({name: float(value)})
+            if name == "velocity":
+                self.keyboard.set_velocity(round(float(value)))
         elif name == "fx":
-            self.play.set_values(fx=bool(value))
+            self.play.set_fx(bool(value))
 
     def show_status(self, status: EngineStatus) -> None:
         self.status.show_status(status)

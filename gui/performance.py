@@ -1,6 +1,15 @@
-"""Performance controls: velocity, release, gain, FX on/off, panic."""
+"""Performance controls: velocity, velocity curve, release, gain, FX on/off, panic.
+
+Ranges follow the engine's controls (release 0.005..20 s on a log travel, gain -80..+12 dB,
+velocity curve 0..4). Each slider keeps the exact value last shown, so a value set over OSC
+is displayed (and later re-sent) as it is, not as the nearest slider step.
+"""
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
@@ -13,90 +22,111 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-RELEASE_STEPS = 100  # slider steps per second of release
-GAIN_MIN_DB, GAIN_MAX_DB = -40, 6
+
+@dataclass(frozen=True)
+class Travel:
+    """How a slider's int steps map to a control value (and back)."""
+
+    steps: int
+    to_value: Callable[[int], float]
+    to_steps: Callable[[float], int]
+    text: Callable[[float], str]
+
+
+def linear(lo: float, hi: float, steps: int, text: Callable[[float], str]) -> Travel:
+    def to_steps(v: float) -> int:
+        return round((min(max(v, lo), hi) - lo) / (hi - lo) * steps)
+
+    return Travel(steps, lambda s: lo + (hi - lo) * s / steps, to_steps, text)
+
+
+def logarithmic(lo: float, hi: float, steps: int, text: Callable[[float], str]) -> Travel:
+    ratio = math.log(hi / lo)
+
+    def to_steps(v: float) -> int:
+        return round(math.log(min(max(v, lo), hi) / lo) / ratio * steps)
+
+    return Travel(steps, lambda s: lo * math.exp(ratio * s / steps), to_steps, text)
+
+
+TRAVELS = {
+    "velocity": linear(1, 127, 126, lambda v: f"{v:.0f}"),
+    "velocity_curve": linear(0.0, 4.0, 400, lambda v: f"{v:.2f}"),
+    "release": logarithmic(0.005, 20.0, 400, lambda v: f"{v:.3g} s"),
+    "gain": linear(-80.0, 12.0, 184, lambda v: f"{v:+.1f} dB"),
+}
+TIPS = {
+    "velocity": "Velocity of keyboard notes (1..127): dynamics condition and gain",
+    "velocity_curve": "Velocity curve: gain = (velocity / 127) ** curve",
+    "release": "Release after note-off (time to -60 dB)",
+    "gain": "Output gain (dB), ramped without clicks",
+}
+DEFAULTS = {"velocity": 100.0, "velocity_curve": 1.0, "release": 0.3, "gain": -6.0}
 
 
 class PerformancePanel(QGroupBox):
-    """Sliders emit plain values: velocity 1..127, release in s, gain in dB."""
+    """Emits ``changed(name, value)`` for velocity, velocity_curve, release, gain."""
 
-    velocity_changed = pyqtSignal(int)
-    release_changed = pyqtSignal(float)
-    gain_changed = pyqtSignal(float)
+    changed = pyqtSignal(str, float)
     fx_toggled = pyqtSignal(bool)
     panic_clicked = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Play", parent)
-        self.velocity = self._slider(1, 127, 100, "Velocity of keyboard notes (1..127)")
-        self.release = self._slider(1, 3 * RELEASE_STEPS, 30, "Release after note-off (s)")
-        self.gain = self._slider(GAIN_MIN_DB, GAIN_MAX_DB, -6, "Output gain (dB)")
+        self.sliders: dict[str, QSlider] = {}
+        self._readouts: dict[str, QLabel] = {}
+        self._exact = dict(DEFAULTS)
+        grid = QGridLayout(self)
+        for row, name in enumerate(TRAVELS):
+            self._add_slider(grid, row, name)
         self.fx = QCheckBox("FX")
         self.fx.setToolTip("Post-FX chain (reverb, compressor) on the output")
         self.panic = QPushButton("Panic")
         self.panic.setToolTip("Stop every sounding voice")
-        self._readouts: dict[str, QLabel] = {}
-        grid = QGridLayout(self)
-        for row, (name, slider) in enumerate(
-            (("velocity", self.velocity), ("release", self.release), ("gain", self.gain))
-        ):
-            readout = QLabel()
-            readout.setMinimumWidth(60)
-            self._readouts[name] = readout
-            grid.addWidget(QLabel(name), row, 0)
-            grid.addWidget(slider, row, 1)
-            grid.addWidget(readout, row, 2)
-        grid.addWidget(self.fx, 3, 0)
-        grid.addWidget(self.panic, 3, 1, 1, 2)
-        self.velocity.valueChanged.connect(self._on_velocity)
-        self.release.valueChanged.connect(self._on_release)
-        self.gain.valueChanged.connect(self._on_gain)
+        grid.addWidget(self.fx, len(TRAVELS), 0)
+        grid.addWidget(self.panic, len(TRAVELS), 1, 1, 2)
         self.fx.toggled.connect(self.fx_toggled.emit)
         self.panic.clicked.connect(self.panic_clicked.emit)
-        self._show_readouts()
+        self.set_values(DEFAULTS)
 
-    @staticmethod
-    def _slider(low: int, high: int, value: int, tip: str) -> QSlider:
+    def _add_slider(self, grid: QGridLayout, row: int, name: str) -> None:
         slider = QSlider(Qt.Orientation.Horizontal)
-        slider.setRange(low, high)
-        slider.setValue(value)
-        slider.setToolTip(tip)
-        return slider
+        slider.setRange(0, TRAVELS[name].steps)
+        slider.setToolTip(TIPS[name])
+        slider.setObjectName(f"play:{name}")
+        readout = QLabel()
+        readout.setMinimumWidth(70)
+        grid.addWidget(QLabel(name.replace("_", " ")), row, 0)
+        grid.addWidget(slider, row, 1)
+        grid.addWidget(readout, row, 2)
+        slider.valueChanged.connect(lambda s, n=name: self._on_slider(n, s))
+        self.sliders[name] = slider
+        self._readouts[name] = readout
 
-    def _show_readouts(self) -> None:
-        self._readouts["velocity"].setText(str(self.velocity.value()))
-        self._readouts["release"].setText(f"{self.release.value() / RELEASE_STEPS:.2f} s")
-        self._readouts["gain"].setText(f"{self.gain.value():+d} dB")
+    def _on_slider(self, name: str, steps: int) -> None:
+        if self.sliders[name].signalsBlocked():
+            return
+        value = round(TRAVELS[name].to_value(steps), 4)
+        self._exact[name] = value
+        self._readouts[name].setText(TRAVELS[name].text(value))
+        self.changed.emit(name, value)
 
-    def _on_velocity(self, v: int) -> None:
-        self._show_readouts()
-        self.velocity_changed.emit(v)
+    def value(self, name: str) -> float:
+        return self._exact[name]
 
-    def _on_release(self, v: int) -> None:
-        self._show_readouts()
-        self.release_changed.emit(v / RELEASE_STEPS)
-
-    def _on_gain(self, v: int) -> None:
-        self._show_readouts()
-        self.gain_changed.emit(float(v))
-
-    def set_values(
-        self, velocity: float | None = None, release: float | None = None,
-        gain_db: float | None = None, fx: bool | None = None,
-    ) -> None:
+    def set_values(self, values: dict[str, float]) -> None:
         """Show values set elsewhere (OSC, MIDI CC, preset) without emitting."""
-        pairs = (
-            (self.velocity, None if velocity is None else round(velocity)),
-            (self.release, None if release is None else round(release * RELEASE_STEPS)),
-            (self.gain, None if gain_db is None else round(gain_db)),
-        )
-        for slider, value in pairs:
-            if value is not None:
-                blocked = slider.blockSignals(True)
-                slider.setValue(value)
-                slider.blockSignals(blocked)
-        if fx is not None:
-            blocked = self.fx.blockSignals(True)
-            self.fx.setChecked(fx)
-            self.fx.blockSignals(blocked)
-        self._show_readouts()
+        for name, value in values.items():
+            if name not in TRAVELS:
+                continue
+            self._exact[name] = float(value)
+            slider = self.sliders[name]
+            blocked = slider.blockSignals(True)
+            slider.setValue(TRAVELS[name].to_steps(float(value)))
+            slider.blockSignals(blocked)
+            self._readouts[name].setText(TRAVELS[name].text(float(value)))
+
+    def set_fx(self, on: bool) -> None:
+        blocked = self.fx.blockSignals(True)
+        self.fx.setChecked(bool(on))
+        self.fx.blockSignals(blocked)

@@ -25,8 +25,9 @@ class RecordingBackend:
         )
         self.state: dict[str, Any] = {
             "style": [1.0] + [0.0] * (len(styles) - 1), "normalise": False,
-            "pitch_class_mix": [0.0] * 12, "octave_mix": [0.0] * 9, "latent": (0.0, 0.0, 0.0),
-            "variation": 0.0, "velocity": 100, "release": 0.3, "gain": -6.0, "fx": False,
+            "pitch_class_mix": [1.0] + [0.0] * 11, "octave_mix": [0.0] * 4 + [1.0] + [0.0] * 4,
+            "latent": (0.0, 0.0, 0.0), "variation": 0.0, "velocity": 100, "velocity_curve": 1.0,
+            "release": 0.3, "gain": -6.0, "fx": False,
         }
         self.notes: list[tuple[str, int, int]] = []
         self.subscribers: list[Callable[[str, Any], None]] = []

@@ -31,18 +31,22 @@ def window(qtbot, recording_backend: RecordingBackend) -> MainWindow:
 
 
 def test_style_and_normalise(window: MainWindow, recording_backend: RecordingBackend) -> None:
-    window.styles.slider(1).setValue(150)
-    assert recording_backend.state["style"] == pytest.approx([1.0, 1.5, 0.0])
+    window.styles.slider(1).setValue(window.styles.to_steps(1.5))
+    assert recording_backend.state["style"] == pytest.approx([1.0, 1.5, 0.0], abs=0.01)
+    window.styles.slider(2).setValue(400)  # the top of the travel is beyond 1
+    assert recording_backend.state["style"][2] == pytest.approx(4.0)
     window.styles.normalise.setChecked(True)
     assert recording_backend.state["normalise"] is True
 
 
 def test_note_mix(window: MainWindow, recording_backend: RecordingBackend) -> None:
-    window.note_mix.pitch_class.slider(7).setValue(40)
-    window.note_mix.octave.slider(5).setValue(25)
-    assert recording_backend.state["pitch_class_mix"][7] == pytest.approx(0.4)
-    assert recording_backend.state["octave_mix"][5] == pytest.approx(0.25)
-    assert sum(recording_backend.state["pitch_class_mix"]) == pytest.approx(0.4)
+    pc, octv = window.note_mix.pitch_class, window.note_mix.octave
+    pc.slider(7).setValue(pc.to_steps(0.6))  # the fifth
+    octv.slider(3).setValue(octv.to_steps(0.3))  # one octave down
+    assert recording_backend.state["pitch_class_mix"][7] == pytest.approx(0.6, abs=0.01)
+    assert recording_backend.state["pitch_class_mix"][0] == 1.0  # the root kept as it was
+    assert recording_backend.state["octave_mix"][3] == pytest.approx(0.3, abs=0.01)
+    assert recording_backend.state["octave_mix"][4] == 1.0
 
 
 def test_latent_pad_slider_randomise_variation(
@@ -58,25 +62,27 @@ def test_latent_pad_slider_randomise_variation(
     before = recording_backend.state["latent"]
     window.latent.randomise.click()
     assert recording_backend.state["latent"] != before
-    window.latent.variation.setValue(35)
-    assert recording_backend.state["variation"] == pytest.approx(0.35)
+    window.latent.variation.setValue(135)
+    assert recording_backend.state["variation"] == pytest.approx(1.35)
 
 
 def test_play_panel(window: MainWindow, recording_backend: RecordingBackend) -> None:
-    window.play.velocity.setValue(64)
-    window.play.release.setValue(120)
-    window.play.gain.setValue(-12)
+    sliders = window.play.sliders
+    sliders["velocity"].setValue(63)  # 1 + 63 = 64
+    sliders["velocity_curve"].setValue(150)
+    sliders["release"].setValue(sliders["release"].maximum())
+    sliders["gain"].setValue(sliders["gain"].minimum() + 136)  # -80 + 136 / 2 = -12 dB
     window.play.fx.setChecked(True)
     window.play.panic.click()
     s = recording_backend.state
-    assert (s["velocity"], s["gain"], s["fx"]) == (64, -12.0, True)
-    assert s["release"] == pytest.approx(1.2)
+    assert (s["velocity"], s["velocity_curve"], s["gain"], s["fx"]) == (64, 1.5, -12.0, True)
+    assert s["release"] == pytest.approx(20.0)
     assert recording_backend.panics == 1
 
 
 def test_mouse_plays_the_key_under_it(qtbot, window: MainWindow) -> None:
     kb = window.keyboard
-    window.play.velocity.setValue(90)
+    window.play.sliders["velocity"].setValue(89)
     centre = kb.key_rect(61).center()  # C#4, a black key
     qtbot.mouseClick(kb, Qt.MouseButton.LeftButton, pos=_point(centre))
     notes = window.bridge.backend.notes  # type: ignore[attr-defined]
@@ -106,10 +112,13 @@ def test_change_from_another_thread_moves_the_fader(
     t.start()
     t.join()
     qtbot.waitUntil(lambda: window.styles.values() == pytest.approx([0.2, 0.0, 1.7]), timeout=2000)
-    recording_backend.set_control("gain", -20.0)
-    qtbot.waitUntil(lambda: window.play.gain.value() == -20, timeout=2000)
-    # Moving the fader on screen must not have echoed a change back.
-    assert recording_backend.state["style"] == [0.2, 0.0, 1.7]
+    recording_backend.set_control("gain", -20.5)
+    qtbot.waitUntil(lambda: window.play.value("gain") == -20.5, timeout=2000)
+    assert window.play.sliders["gain"].value() == 119  # (-20.5 + 80) * 2
+    # Moving the faders on screen must not have echoed a change back, nor rounded values.
+    window.styles.slider(1).setValue(window.styles.to_steps(0.5))
+    sent = recording_backend.state["style"]
+    assert (sent[0], sent[2]) == (0.2, 1.7) and sent[1] == pytest.approx(0.5, abs=0.01)
 
 
 def test_status_and_last_note(qtbot, window: MainWindow) -> None:
