@@ -1,0 +1,136 @@
+"""``waefader train-mcnn``: train the MCNN inverter on a corpus (features -> audio)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from models.config import MCNNConfig, MCNNTrainConfig
+from models.training.cli_common import add_run_options, overrides, run_guarded, steps_from
+from models.training.data import NoteSet, load_split, open_corpus
+from models.training.distributed import DistInfo, init_distributed, shutdown
+from models.training.loop import LoopSettings, run_loop
+from models.training.mcnn_task import MCNNTask
+from models.training.runs import run_config, write_run_config
+from models.training.session import Session, open_session, restore, setup_threads, start
+
+TINY_TRAIN = dict(
+    batch_size=4,
+    steps=20,
+    crop_frames=8,
+    warmup_steps=2,
+    fft_sizes=(256, 128, 64),
+    checkpoint_every=10,
+    log_every=1,
+    valid_every=10,
+)
+TRAIN_FLAGS = {
+    "seed": "seed",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "crop_frames": "crop_frames",
+    "checkpoint_every": "checkpoint_every",
+    "log_every": "log_every",
+    "valid_every": "valid_every",
+}
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Train the MCNN spectrogram inverter (log-Mel features -> waveform) on the "
+        "audio of a corpus, with multi-resolution spectral-convergence + log-magnitude losses.",
+    )
+    p.add_argument("--data", required=True, type=Path, help="corpus folder (with card.json)")
+    p.add_argument("--out", required=True, type=Path, help="run folder to create (or resume)")
+    p.add_argument(
+        "--tiny", action="store_true", help="toy-sized model and run (tests, smoke runs)"
+    )
+    p.add_argument("--crop-frames", type=int, help="frames per training crop (default 32)")
+    add_run_options(p)
+    return p
+
+
+def main(argv: list[str] | None = None, prog: str = "waefader train-mcnn") -> int:
+    args = build_parser(prog).parse_args(argv)
+    return run_guarded(prog, lambda: train(args))
+
+
+def train_configs(args: argparse.Namespace, base: MCNNTrainConfig, n_train: int) -> MCNNTrainConfig:
+    tcfg = replace(base, **overrides(args, TRAIN_FLAGS))  # type: ignore[arg-type]
+    return replace(tcfg, steps=steps_from(args, tcfg.steps, n_train, tcfg.batch_size))
+
+
+def resumed_train_config(
+    args: argparse.Namespace, session: Session, tcfg: MCNNTrainConfig, info: DistInfo
+) -> MCNNTrainConfig:
+    """On ``--resume`` the saved config rules; only ``--steps`` may change the length."""
+    saved = MCNNTrainConfig.from_dict(session.config["train"])
+    if not args.resume:
+        return tcfg
+    if args.steps is not None and args.steps != saved.steps:
+        saved = replace(saved, steps=args.steps)
+        if info.is_main:
+            write_run_config(session.run_dir, {**session.config, "train": saved.to_dict()})
+    return saved
+
+
+def fit(
+    args: argparse.Namespace, session: Session, task: MCNNTask, info: DistInfo, kind_label: str
+) -> int:
+    """Restore, run the loop, print the summary line."""
+    restore(session, task)
+    t = task.tcfg
+    settings = LoopSettings(
+        total_steps=t.steps,
+        until=args.until,
+        checkpoint_every=t.checkpoint_every,
+        log_every=t.log_every,
+        valid_every=t.valid_every,
+        progress=not args.no_progress,
+        postfix=("sc", "log_mag"),
+    )
+    step = run_loop(
+        task, session.run_dir, settings, info, "mcnn", session.start_step, session.elapsed
+    )
+    if info.is_main:
+        print(f"{kind_label}: step {step}/{t.steps}; run folder {session.run_dir}")
+    return 0
+
+
+def train(args: argparse.Namespace) -> int:
+    info = init_distributed(args.device)
+    try:
+        setup_threads(args.threads, info)
+        store = open_corpus(args.data)
+        train_set = load_split(store, "train", audio=True)
+        valid_set: NoteSet | None = (
+            load_split(store, "valid", audio=True) if len(store.split_indices("valid")) else None
+        )
+        fc = store.feature_config
+        mcfg = MCNNConfig.tiny(fc) if args.tiny else MCNNConfig(features=fc)
+        base = MCNNTrainConfig(**TINY_TRAIN) if args.tiny else MCNNTrainConfig()  # type: ignore[arg-type]
+        tcfg = train_configs(args, base, len(train_set))
+        fresh = run_config(
+            "mcnn",
+            mcfg.to_dict(),
+            tcfg.to_dict(),
+            store.card,
+            args.data,
+            len(train_set),
+            info.world,
+        )
+        session = open_session(args.out, "mcnn", fresh, args.resume, args.overwrite, info)
+        mcfg = MCNNConfig.from_dict(session.config["model"])
+        tcfg = resumed_train_config(args, session, tcfg, info)
+        start(tcfg.seed)
+        task = MCNNTask(mcfg, tcfg, train_set, valid_set, info)
+        return fit(args, session, task, info, "mcnn")
+    finally:
+        shutdown(info)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:], prog="waefader train-mcnn"))

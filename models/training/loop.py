@@ -1,0 +1,116 @@
+"""The step loop shared by every training command: progress, metrics, checkpoints, resume.
+
+A task (WAE or MCNN) supplies ``train_step(step) -> {term: value}``, ``validate()``,
+``state()`` and ``load_state()``; the loop owns time, files and the step counter. A
+checkpoint written after step ``s`` holds everything needed to compute step ``s + 1``
+exactly as the uninterrupted run would (batch order and random draws are functions of the
+step; optimizer and scheduler states are saved), so a resumed run loses at most the steps
+since its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from tqdm import tqdm
+
+from models.training.checkpoint import CHECKPOINT, rng_state, save_checkpoint
+from models.training.distributed import DistInfo, barrier
+from models.training.metrics import METRICS, MetricsWriter
+
+BASE_COLUMNS = ("step", "epoch", "elapsed_s")
+
+
+class Task(Protocol):
+    @property
+    def columns(self) -> Sequence[str]: ...
+
+    @property
+    def steps_per_epoch(self) -> int: ...
+
+    def train_step(self, step: int) -> dict[str, float]: ...
+
+    def validate(self) -> dict[str, float]: ...
+
+    def state(self) -> dict[str, Any]: ...
+
+    def load_state(self, state: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoopSettings:
+    total_steps: int
+    until: int | None = None  # stop after this step (resume later); the schedule spans total
+    checkpoint_every: int = 500
+    log_every: int = 10
+    valid_every: int = 500
+    progress: bool = True
+    postfix: Sequence[str] = ("loss",)
+
+
+def run_loop(
+    task: Task,
+    run_dir: Path,
+    settings: LoopSettings,
+    info: DistInfo,
+    kind: str,
+    start_step: int = 0,
+    elapsed0: float = 0.0,
+) -> int:
+    """Train from ``start_step`` to ``until`` (or the end); returns the last step done."""
+    stop = min(settings.until or settings.total_steps, settings.total_steps)
+    writer = None
+    if info.is_main:
+        cols = (*BASE_COLUMNS, *task.columns)
+        writer = MetricsWriter(
+            run_dir / METRICS, cols, resume_step=start_step if start_step else None
+        )
+    bar = tqdm(
+        total=stop,
+        initial=start_step,
+        disable=not (info.is_main and settings.progress),
+        desc=f"{kind} {run_dir.name}",
+        unit="step",
+        dynamic_ncols=True,
+    )
+    t0 = time.monotonic() - elapsed0
+    step = start_step
+    while step < stop:
+        terms = task.train_step(step)
+        step += 1
+        row: dict[str, float | int] = {}
+        if step % settings.valid_every == 0 or step == stop:
+            row.update(task.validate() if info.is_main else {})
+        if step % settings.log_every == 0 or row or step == stop:
+            row.update(
+                terms, step=step, epoch=step / task.steps_per_epoch, elapsed_s=time.monotonic() - t0
+            )
+            if writer is not None:
+                writer.write(row)
+            bar.set_postfix(
+                {k: f"{terms[k]:.4g}" for k in settings.postfix if k in terms}, refresh=False
+            )
+        if step % settings.checkpoint_every == 0 or step == stop:
+            _checkpoint(task, run_dir, info, kind, step, time.monotonic() - t0)
+        bar.update(1)
+    bar.close()
+    return step
+
+
+def _checkpoint(
+    task: Task, run_dir: Path, info: DistInfo, kind: str, step: int, elapsed: float
+) -> None:
+    if info.is_main:
+        state = {
+            "kind": kind,
+            "step": step,
+            "elapsed_s": elapsed,
+            "rng": rng_state(),
+            **task.state(),
+        }
+        save_checkpoint(run_dir / CHECKPOINT, state)
+    barrier(info)

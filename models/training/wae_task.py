@@ -1,0 +1,186 @@
+"""One WAE training step (all four variants) and its validation.
+
+Each step does one forward and one backward. The Fader discriminator learns to classify
+the style from ``z.detach()`` while, in the same backward pass, the encoder learns to fool
+a copy of the discriminator whose weights are detached; so each network receives only its
+own objective's gradient, and DistributedDataParallel sees one ordinary forward/backward.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.func import functional_call
+
+from models.config import ModelConfig, TrainConfig
+from models.training import losses
+from models.training.data import NoteSet
+from models.training.distributed import BatchOrder, DistInfo, step_generator, wrap
+from models.training.schedule import alpha_at, lr_factor
+from models.wae.condition import Condition
+from models.wae.mmd import mmd_rbf
+from models.wae.model import WAE
+
+
+class WAEObjective(nn.Module):
+    """``forward(features, pc, oct, style_w, dyn, style_labels, prior, alpha)`` -> loss terms.
+
+    Shapes: features ``(B, n_mels, T)``; the four condition tensors as in
+    :class:`Condition`; ``style_labels (B,)`` int64; ``prior (B, L)`` samples of N(0, I).
+    """
+
+    def __init__(self, model: WAE, tcfg: TrainConfig) -> None:
+        super().__init__()
+        self.model = model
+        self.tcfg = tcfg
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        pc: torch.Tensor,
+        octv: torch.Tensor,
+        style_w: torch.Tensor,
+        dyn: torch.Tensor,
+        style: torch.Tensor,
+        prior: torch.Tensor,
+        alpha: float,
+    ) -> dict[str, torch.Tensor]:
+        z = self.model.encoder(x)
+        rec = self.model.decoder(z, Condition(pc, octv, style_w, dyn))
+        recon = losses.reconstruction(rec, x, self.tcfg.recon_loss)
+        mmd = mmd_rbf(z, prior, self.tcfg.mmd_scales)
+        total = recon + self.tcfg.mmd_weight * mmd
+        out = {"recon": recon, "mmd": mmd}
+        disc = self.model.discriminator
+        if disc is not None:
+            logits = disc(z.detach())
+            disc_loss = losses.discriminator_loss(logits, style)
+            frozen = {n: p.detach() for n, p in disc.named_parameters()}
+            adv = losses.adversarial_loss(functional_call(disc, frozen, (z,)), style)
+            total = total + alpha * adv + disc_loss
+            out.update(disc=disc_loss, adv=adv, disc_acc=losses.accuracy(logits, style))
+        out["loss"] = total
+        return out
+
+
+class WAETask:
+    """Model, optimiser, scheduler and batch order of a WAE run; see :mod:`loop`."""
+
+    columns = (
+        "loss",
+        "recon",
+        "mmd",
+        "disc",
+        "adv",
+        "disc_acc",
+        "alpha",
+        "lr",
+        "valid_recon",
+        "valid_mmd",
+        "valid_disc_acc",
+    )
+
+    def __init__(
+        self,
+        cfg: ModelConfig,
+        tcfg: TrainConfig,
+        train: NoteSet,
+        valid: NoteSet | None,
+        info: DistInfo,
+    ) -> None:
+        self.cfg, self.tcfg, self.info = cfg, tcfg, info
+        torch.manual_seed(tcfg.seed)  # the same initial weights on every process
+        self.model = WAE(cfg).to(info.device)
+        self.objective = wrap(WAEObjective(self.model, tcfg), info)
+        groups: list[dict[str, Any]] = [
+            {"params": self.model.autoencoder_parameters(), "lr": tcfg.lr}
+        ]
+        if self.model.discriminator is not None:
+            groups.append(
+                {"params": list(self.model.discriminator.parameters()), "lr": tcfg.disc_lr}
+            )
+        self.optimizer = torch.optim.Adam(groups, weight_decay=tcfg.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer,
+            lambda s: lr_factor(s, tcfg.steps, tcfg.warmup_steps, tcfg.lr_final_fraction),
+        )
+        self.train_set = _to_device(train, info.device)
+        self.valid_set = _to_device(valid, info.device) if valid is not None else None
+        self.order = BatchOrder(len(train), tcfg.batch_size, info, tcfg.seed)
+        self.steps_per_epoch = self.order.steps_per_epoch
+
+    def train_step(self, step: int) -> dict[str, float]:
+        idx = self.order.indices(step).to(self.info.device)
+        data = self.train_set
+        cond = data.condition(idx)
+        g = step_generator(self.tcfg.seed, self.info.rank, step)
+        prior = torch.randn(len(idx), self.cfg.latent_dim, generator=g).to(self.info.device)
+        alpha = alpha_at(
+            step,
+            self.tcfg.steps,
+            self.tcfg.alpha_max,
+            self.tcfg.alpha_pre_fraction,
+            self.tcfg.alpha_rise_end_fraction,
+        )
+        self.model.train()
+        out = self.objective(
+            data.features[idx], *cond.tensors(), data.labels["style"][idx], prior, alpha
+        )
+        self.optimizer.zero_grad(set_to_none=True)
+        out["loss"].backward()
+        for group in self.optimizer.param_groups:
+            nn.utils.clip_grad_norm_(group["params"], self.tcfg.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        terms = {k: float(v.detach()) for k, v in out.items()}
+        terms.update(alpha=alpha, lr=self.optimizer.param_groups[0]["lr"])
+        return terms
+
+    @torch.no_grad()
+    def validate(self) -> dict[str, float]:
+        data = self.valid_set
+        if data is None:
+            return {}
+        self.model.eval()
+        recon, zs, accs = [], [], []
+        for idx in torch.arange(len(data), device=self.info.device).split(256):
+            x = data.features[idx]
+            rec, z = self.model(x, data.condition(idx))
+            recon.append(losses.reconstruction(rec, x, "l1") * len(idx))
+            zs.append(z)
+            if self.model.discriminator is not None:
+                style = data.labels["style"][idx]
+                accs.append(losses.accuracy(self.model.discriminator(z), style) * len(idx))
+        self.model.train()
+        z_all = torch.cat(zs)
+        g = step_generator(self.tcfg.seed, 0, -1)
+        prior = torch.randn(z_all.shape, generator=g).to(z_all.device)
+        out = {
+            "valid_recon": float(sum(recon)) / len(data),
+            "valid_mmd": float(mmd_rbf(z_all, prior, self.tcfg.mmd_scales)),
+        }
+        if accs:
+            out["valid_disc_acc"] = float(sum(accs)) / len(data)
+        return out
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+
+
+def _to_device(data: NoteSet, device: torch.device) -> NoteSet:
+    if device.type == "cpu":
+        return data
+    labels = {k: v.to(device) for k, v in data.labels.items()}
+    audio = data.audio.to(device) if data.audio is not None else None
+    return NoteSet(data.features.to(device), audio, labels, data.n_styles)
