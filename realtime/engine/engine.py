@@ -1,0 +1,292 @@
+"""``Engine``: the facade the CLI, OSC, MIDI and the GUI use (see the package docstring)."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from realtime.engine.cache import NoteCache
+from realtime.engine.config import EngineConfig
+from realtime.engine.controls import Controls, Value
+from realtime.engine.events import (
+    RELEASE,
+    SUSTAIN,
+    AudioClock,
+    Event,
+    NoteOff,
+    NoteOn,
+    NoteRequest,
+    Panic,
+    PanicMsg,
+    Sustain,
+    TimedRequest,
+)
+from realtime.engine.mixer import Mixer, db_to_gain
+from realtime.engine.presets import list_presets, load_preset, save_preset
+from realtime.engine.stats import EngineStats
+from realtime.engine.stream import AudioOutput
+from realtime.engine.worker import RenderWorker
+from realtime.renderer import NoteRenderer
+
+
+class Engine:
+    """A playable synth over any :class:`NoteRenderer`."""
+
+    def __init__(self, renderer: NoteRenderer, config: EngineConfig | None = None) -> None:
+        self.renderer = renderer
+        self.config = config or EngineConfig()
+        cfg = self.config
+        self.controls = Controls(renderer.style_names, renderer.latent_dim)
+        self.meter = EngineStats(cfg.sample_rate)
+        self.clock = AudioClock(cfg.sample_rate)
+        self.mixer = Mixer(cfg, self.meter, self.clock)
+        self.cache = NoteCache(int(cfg.cache_mb * 2**20))
+        self.worker = RenderWorker(
+            renderer, cfg, self.cache, self.meter, self.mixer.inbox, self.clock
+        )
+        self.output: AudioOutput | None = None
+        self.audio_error: str | None = None
+        self.prior_std = float(getattr(renderer, "prior_std", 1.0) or 1.0)
+        self._ids = count(1)
+        self._rng = np.random.default_rng(cfg.seed)
+        self._rng_lock = threading.Lock()
+        self._fx_made = False
+        self._old_switch: float | None = None
+        self.controls.subscribe(self._on_control)
+        self._on_control("gain", self.controls.get("gain"))
+        self.mixer.gain = self.mixer.target_gain
+
+    # --- life cycle -----------------------------------------------------------------------------
+    def start(self, audio: bool = True) -> None:
+        """Start the render worker and (``audio``) the output stream. Raises EngineError
+        when the device cannot be opened; the worker keeps running then (``audio_error``)."""
+        if self._old_switch is None:
+            self._old_switch = sys.getswitchinterval()
+            sys.setswitchinterval(self.config.switch_interval_s)
+        self.worker.start()
+        if audio and self.output is None:
+            output = AudioOutput(self.mixer.callback, self.config)
+            try:
+                output.open()
+            except Exception as exc:
+                self.audio_error = str(exc)
+                raise
+            self.output = output
+            self.audio_error = None
+
+    def stop(self) -> None:
+        if self.output is not None:
+            self.output.close()
+            self.output = None
+        self.worker.stop()
+        if self._old_switch is not None:
+            sys.setswitchinterval(self._old_switch)
+            self._old_switch = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- playing ----------------------------------------------------------------------------------
+    def note_on(
+        self,
+        pitch: int,
+        velocity: float | None = None,
+        duration: float | None = None,
+        *,
+        time: float | None = None,
+        frame: int | None = None,
+        arrival: float | None = None,
+    ) -> int:
+        """Play a note with the controls of this moment; returns its id.
+
+        ``time``: a ``perf_counter`` instant to sound at; ``frame``: an audio-clock frame;
+        neither: as soon as possible (or after ``fixed_latency_ms`` when that mode is on).
+        Raises ValueError for a pitch outside 0..127 or a velocity outside 1..127."""
+        arrival = _perf() if arrival is None else arrival
+        pitch = _check_pitch(pitch)
+        snap = self.controls.snapshot()
+        vel = snap.velocity if velocity is None else float(velocity)
+        if not 1.0 <= vel <= 127.0:
+            raise ValueError(f"velocity {vel:g} outside 1..127")
+        if duration is not None and not 0.0 < duration <= 600.0:
+            raise ValueError(f"duration {duration:g} s outside (0, 600]")
+        with self._rng_lock:
+            key, snap = self.controls.note_controls(
+                pitch, vel, self._rng, self.config.dynamics_steps, self.prior_std
+            )
+        time = self._fixed(time, frame, arrival)
+        note_id = next(self._ids)
+        self.worker.submit(
+            NoteRequest(
+                note_id=note_id,
+                pitch=pitch,
+                controls=key,
+                gain=snap.velocity_gain(vel),
+                release_s=snap.release,
+                duration=duration,
+                time=time,
+                frame=frame,
+                arrival=arrival,
+            )
+        )
+        return note_id
+
+    def note_off(self, pitch: int, *, time: float | None = None, frame: int | None = None) -> None:
+        pitch = _check_pitch(pitch)
+        time = self._fixed(time, frame, _perf())
+        self.worker.submit(TimedRequest(RELEASE, pitch, time, frame))
+
+    def sustain(self, on: bool, *, time: float | None = None, frame: int | None = None) -> None:
+        time = self._fixed(time, frame, _perf())
+        self.worker.submit(TimedRequest(SUSTAIN, int(bool(on)), time, frame))
+
+    def panic(self) -> None:
+        """All voices fade out within ``steal_fade_ms``; pending notes are dropped."""
+        self.worker.panic()
+        self.mixer.inbox.append(PanicMsg())
+
+    def post(self, event: Event) -> int | None:
+        """Post an event object (see :mod:`realtime.engine.events`)."""
+        if isinstance(event, NoteOn):
+            return self.note_on(
+                event.pitch,
+                event.velocity,
+                event.duration,
+                time=event.time,
+                frame=event.frame,
+                arrival=event.arrival,
+            )
+        if isinstance(event, NoteOff):
+            self.note_off(event.pitch, time=event.time, frame=event.frame)
+        elif isinstance(event, Sustain):
+            self.sustain(event.on, time=event.time, frame=event.frame)
+        elif isinstance(event, Panic):
+            self.panic()
+        else:
+            raise TypeError(f"not an engine event: {event!r}")
+        return None
+
+    def process(self, out: np.ndarray) -> None:
+        """Fill ``out (frames, channels)`` float32 by calling the audio callback directly
+        (tests, freewheel). Do not mix with a running stream."""
+        self.mixer.process(out)
+
+    def _fixed(self, time: float | None, frame: int | None, arrival: float) -> float | None:
+        d = self.config.fixed_latency_ms
+        if d is not None and time is None and frame is None:
+            return arrival + d * 1e-3
+        return time
+
+    # --- controls ---------------------------------------------------------------------------------
+    def get(self, name: str) -> Value:
+        return self.controls.get(name)
+
+    def set(self, name: str, value: Any) -> Value:
+        return self.controls.set(name, value)
+
+    def subscribe(self, listener: Callable[[str, Value], None]) -> Callable[[], None]:
+        """``listener(name, value)`` after any control change, on the changing thread."""
+        return self.controls.subscribe(listener)
+
+    def randomize_latent(self, scale: float = 1.0) -> Value:
+        with self._rng_lock:
+            z = self._rng.standard_normal(self.renderer.latent_dim) * scale * self.prior_std
+        return self.controls.set("latent", np.clip(z, -10, 10).tolist())
+
+    def save_preset(self, path: str | Path, name: str = "") -> Path:
+        return save_preset(self.controls, path, name)
+
+    def load_preset(self, name_or_path: str | Path) -> list[str]:
+        """Apply a preset (path or name); returns warnings. Raises PresetError."""
+        return load_preset(self.controls, name_or_path)
+
+    @staticmethod
+    def presets() -> list[str]:
+        return list_presets()
+
+    def _on_control(self, name: str, value: Value) -> None:
+        if name == "gain":
+            self.mixer.target_gain = db_to_gain(float(value))  # type: ignore[arg-type]
+        elif name == "fx":
+            if value and not self._fx_made:
+                from realtime.engine.fx import make_fx_chain
+
+                self.mixer.fx = make_fx_chain(self.config.sample_rate)
+                self._fx_made = True
+            self.mixer.fx_on = bool(value)
+
+    # --- reporting ------------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Figures for /status and the GUI (times in ms; see realtime.engine.stats)."""
+        s = self.meter.summary()
+        out = self.output
+        s.update(self.cache.figures())
+        s.update(
+            {
+                "running": out is not None and not out.lost,
+                "audio_error": (out.error if out is not None else None) or self.audio_error,
+                "device": out.device.name if out is not None and out.device else None,
+                "device_latency_ms": out.latency_ms if out is not None else None,
+                "device_losses": out.losses if out is not None else 0,
+                "blocksize": out.blocksize if out is not None else self.config.blocksize,
+                "samplerate": self.config.sample_rate,
+                "max_voices": self.config.max_voices,
+                "render_queue": self.worker.pending,
+                "fixed_latency_ms": self.config.fixed_latency_ms,
+                "reported_latency_ms": self.config.fixed_latency_ms or s["latency_ms_p50"],
+                "limiter_min_gain": round(self.mixer.limiter.min_gain, 4),
+            }
+        )
+        return s
+
+    def info(self) -> dict[str, Any]:
+        r = self.renderer
+        ranges = getattr(r, "style_ranges", None) or {}
+        return {
+            "styles": list(r.style_names),
+            "style_ranges": {k: list(v) for k, v in dict(ranges).items()},
+            "latent_dim": r.latent_dim,
+            "model_sample_rate": r.sample_rate,
+            "note_samples": r.note_samples,
+            "samplerate": self.config.sample_rate,
+            "blocksize": self.config.blocksize,
+            "max_voices": self.config.max_voices,
+            "controls": list(self.controls.specs),
+            "presets": self.presets(),
+        }
+
+    def last_note(self) -> tuple[np.ndarray, int] | None:
+        """The most recently rendered whole note at the device rate, or None."""
+        return self.worker.last_note
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block (a non-audio thread) until submitted requests reached the callback."""
+        end = _perf() + timeout
+        while _perf() < end:
+            if self.worker.pending == 0 and self.worker.queue.empty():
+                return True
+            time.sleep(0.001)
+        return False
+
+
+def _perf() -> float:
+    return time.perf_counter()
+
+
+def _check_pitch(pitch: Any) -> int:
+    if isinstance(pitch, bool) or not isinstance(pitch, int | float | np.number):
+        raise ValueError(f"pitch must be a number, got {pitch!r}")
+    p = round(float(pitch))
+    if not 0 <= p <= 127:
+        raise ValueError(f"pitch {p} outside 0..127")
+    return p

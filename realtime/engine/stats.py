@@ -1,0 +1,152 @@
+"""What the engine measures about itself, honestly: every figure comes from a clock reading.
+
+- trigger-to-onset latency: from an event's arrival (``perf_counter`` when the engine got
+  it) to the note's first sample in the buffer handed to the device, i.e. the time the
+  callback returned that buffer plus the sample's offset in it. The device's own output
+  latency comes after that and is reported apart (``device_latency_ms``).
+- render time: the worker's wall time per render call (first frames and whole notes apart).
+- callback load: callback wall time / block period.
+- underflows: blocks the device reported as underflowed, plus blocks whose callback took
+  longer than the block period (a real device would have underflowed).
+
+The callback writes into preallocated rings (no allocation); readers copy them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Ring:
+    """Fixed-size ring of float64 samples. One writer thread; readers get a copy."""
+
+    def __init__(self, size: int) -> None:
+        self.data = np.zeros(size, np.float64)
+        self.count = 0
+
+    def push(self, value: float) -> None:
+        self.data[self.count % self.data.shape[0]] = value
+        self.count += 1
+
+    def values(self) -> np.ndarray:
+        n = min(self.count, self.data.shape[0])
+        return self.data[:n].copy()
+
+    def clear(self) -> None:
+        self.count = 0
+
+
+def _pct(x: np.ndarray, q: float) -> float | None:
+    return round(float(np.percentile(x, q)), 3) if x.size else None
+
+
+class EngineStats:
+    """Counters and rings shared by the callback (writer), the worker (writer of render
+    times) and readers (status, GUI, OSC)."""
+
+    MAX_ONSETS = 1024  # per block; more notes than that in one block are not timed
+
+    def __init__(self, sample_rate: int, history: int = 4096) -> None:
+        self.sample_rate = sample_rate
+        self.latency_ms = Ring(history)
+        self.load = Ring(history)
+        self.render_ms = Ring(history)
+        self.head_ms = Ring(history)
+        self._onset_arrival = np.zeros(self.MAX_ONSETS, np.float64)
+        self._onset_offset = np.zeros(self.MAX_ONSETS, np.float64)
+        self._n_onsets = 0
+        self.callbacks = 0
+        self.frames = 0
+        self.device_underflows = 0
+        self.overruns = 0
+        self.errors = 0
+        self.late_notes = 0
+        self.steals = 0
+        self.starved = 0
+        self.notes_started = 0
+        self.notes_rendered = 0
+        self.render_errors = 0
+        self.voices = 0
+        self.peak_voices = 0
+        self.last_error = ""
+
+    # --- callback side (no allocation) -------------------------------------------------------
+    def onset(self, arrival: float, offset_frames: int) -> None:
+        """A note's first sample sits at ``offset_frames`` in the block being filled."""
+        self.notes_started += 1
+        if arrival > 0 and self._n_onsets < self.MAX_ONSETS:
+            self._onset_arrival[self._n_onsets] = arrival
+            self._onset_offset[self._n_onsets] = offset_frames
+            self._n_onsets += 1
+
+    def end_block(self, t_start: float, t_end: float, frames: int, underflow: bool) -> None:
+        """Called last in the callback; ``t_end`` is when the buffer goes to the device."""
+        sr = self.sample_rate
+        for i in range(self._n_onsets):
+            self.latency_ms.push(
+                (t_end + self._onset_offset[i] / sr - self._onset_arrival[i]) * 1e3
+            )
+        self._n_onsets = 0
+        period = frames / sr if frames > 0 else 1.0
+        load = (t_end - t_start) / period
+        self.load.push(load)
+        self.callbacks += 1
+        self.frames += frames
+        if underflow:
+            self.device_underflows += 1
+        if load > 1.0:
+            self.overruns += 1
+
+    # --- readers ---------------------------------------------------------------------------------
+    @property
+    def underflows(self) -> int:
+        return self.device_underflows + self.overruns
+
+    def reset(self) -> None:
+        for ring in (self.latency_ms, self.load, self.render_ms, self.head_ms):
+            ring.clear()
+        for name in (
+            "device_underflows",
+            "overruns",
+            "errors",
+            "late_notes",
+            "steals",
+            "starved",
+            "notes_started",
+            "notes_rendered",
+            "render_errors",
+            "peak_voices",
+        ):
+            setattr(self, name, 0)
+
+    def summary(self) -> dict[str, Any]:
+        lat, load = self.latency_ms.values(), self.load.values()
+        render, head = self.render_ms.values(), self.head_ms.values()
+        return {
+            "latency_ms_p50": _pct(lat, 50),
+            "latency_ms_p99": _pct(lat, 99),
+            "latency_ms_max": round(float(lat.max()), 3) if lat.size else None,
+            "latency_n": int(lat.size),
+            "render_ms_p50": _pct(render, 50),
+            "render_ms_p99": _pct(render, 99),
+            "head_ms_p50": _pct(head, 50),
+            "callback_load_mean": round(float(load.mean()), 4) if load.size else None,
+            "callback_load_p99": _pct(load, 99),
+            "callback_load_max": round(float(load.max()), 4) if load.size else None,
+            "callbacks": self.callbacks,
+            "underflows": self.underflows,
+            "device_underflows": self.device_underflows,
+            "overruns": self.overruns,
+            "callback_errors": self.errors,
+            "render_errors": self.render_errors,
+            "late_notes": self.late_notes,
+            "steals": self.steals,
+            "starved": self.starved,
+            "notes_started": self.notes_started,
+            "notes_rendered": self.notes_rendered,
+            "voices": self.voices,
+            "peak_voices": self.peak_voices,
+            "last_error": self.last_error,
+        }

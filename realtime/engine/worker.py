@@ -1,0 +1,328 @@
+"""The render worker: turns note requests into device-rate audio and hands it to the callback.
+
+One thread (``start``) or called in step by the freewheel driver (``handle``): the same code
+either way. Per batch of requests taken from the queue:
+
+1. every note whose controls are cached starts from the cache;
+2. the others are rendered together (one batched model call): their first frames when the
+   model has a head graph (fast: the note can start now), else the whole note;
+3. ready notes, note-offs and pedal changes go to the callback in the order they came;
+4. with first frames out, the whole notes are rendered (batched), cached, and swapped in.
+
+Rendered audio is cleaned (non-finite samples zeroed), trimmed of leading silence below
+``trim_threshold`` (so the onset is the note's first sample; the same cut for the first
+frames and the whole note), resampled to the device rate with soxr and faded at its end.
+
+Timed messages more than ``schedule_horizon_ms`` ahead wait here, in a heap ordered by
+frame, and go to the callback when they come within the horizon: the callback then starts
+them at their exact sample. Nothing here sleeps to schedule: the wait is the queue's get
+timeout, cut short by any new request.
+
+Handoff to the callback: ``inbox.append`` on a ``collections.deque`` (atomic, non-blocking).
+"""
+
+from __future__ import annotations
+
+import heapq
+import queue
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from itertools import count
+
+import numpy as np
+
+from realtime.dsp.audio_io import resample
+from realtime.engine.cache import NoteCache
+from realtime.engine.config import EngineConfig
+from realtime.engine.events import (
+    RELEASE,
+    AudioClock,
+    Msg,
+    NoteRequest,
+    ReadyNote,
+    Release,
+    SustainMsg,
+    TimedRequest,
+    Upgrade,
+)
+from realtime.engine.mixer import coef_for
+from realtime.engine.stats import EngineStats
+from realtime.renderer import NoteControls, NoteRenderer
+
+MAX_BATCH = 16  # notes per model call
+
+
+@dataclass(frozen=True)
+class _Stop:
+    pass
+
+
+def onset_index(x: np.ndarray, threshold: float) -> int:
+    """Index of the first sample at or above ``threshold`` (0 when none or threshold 0)."""
+    if threshold <= 0:
+        return 0
+    above = np.flatnonzero(np.abs(x) >= threshold)
+    return int(above[0]) if above.size else 0
+
+
+def stack_controls(keys: list[NoteControls]) -> tuple[np.ndarray, ...]:
+    """Controls of B notes -> the five (B, width) float32 condition arrays."""
+    return tuple(
+        np.asarray([getattr(k, name) for k in keys], dtype=np.float32)
+        for name in ("z", "pitch_class", "octave", "style", "dynamics")
+    )
+
+
+class RenderWorker:
+    def __init__(
+        self,
+        renderer: NoteRenderer,
+        config: EngineConfig,
+        cache: NoteCache,
+        stats: EngineStats,
+        inbox: deque[Msg],
+        clock: AudioClock,
+    ) -> None:
+        self.renderer = renderer
+        self.config = config
+        self.cache = cache
+        self.stats = stats
+        self.inbox = inbox
+        self.clock = clock
+        self.queue: queue.SimpleQueue[tuple[int, object]] = queue.SimpleQueue()
+        self.horizon = config.frames(config.schedule_horizon_ms)
+        head_samples = int(getattr(renderer, "head_samples", 0) or 0)
+        self._head = (
+            getattr(renderer, "render_head", None) if config.use_head and head_samples else None
+        )
+        self._fade = config.frames(config.end_fade_ms)
+        self._heap: list[tuple[int, int, Msg]] = []
+        self._seq = count()
+        self._waiting: dict[int, ReadyNote] = {}  # scheduled notes still in the heap
+        self._epoch_seen = 0
+        self.epoch = 0  # bumped by panic: requests of older epochs are dropped
+        self._thread: threading.Thread | None = None
+        self.last_note: tuple[np.ndarray, int] | None = None
+        self.pending = 0  # requests submitted and not yet handled
+
+    # --- control side ------------------------------------------------------------------------
+    def submit(self, request: NoteRequest | TimedRequest) -> None:
+        self.pending += 1
+        self.queue.put((self.epoch, request))
+
+    def panic(self) -> None:
+        self.epoch += 1
+        self.queue.put((self.epoch, None))  # wakes the thread so it drops its heap
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="waefader-render", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        if self._thread is not None:
+            self.queue.put((self.epoch, _Stop()))
+            self._thread.join(timeout)
+            self._thread = None
+
+    # --- the thread ---------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            try:
+                first = self.queue.get(timeout=self._timeout())
+            except queue.Empty:
+                first = None
+            items: list[tuple[int, object]] = [] if first is None else [first]
+            while len(items) < 4 * MAX_BATCH:
+                try:
+                    items.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            if any(isinstance(r, _Stop) for _, r in items):
+                return
+            try:
+                self.handle(items, self.clock.now_frame())
+            except Exception as exc:  # keep the thread alive whatever happens
+                self.stats.render_errors += 1
+                self.stats.last_error = f"render worker: {type(exc).__name__}: {exc}"
+
+    def _timeout(self) -> float:
+        if not self._heap:
+            return 0.25
+        now = self.clock.now_frame()
+        if now is None:
+            return 0.005
+        wait = (self._heap[0][0] - self.horizon - now) / self.config.sample_rate
+        return min(max(wait, 0.0005), 0.05)
+
+    # --- one step (thread or freewheel) ----------------------------------------------------------
+    def handle(self, items: list[tuple[int, object]], now_frame: int | None) -> None:
+        """Process submitted ``(epoch, request)`` items, then pass on due scheduled messages."""
+        if self.epoch != self._epoch_seen:
+            self._epoch_seen = self.epoch
+            self._heap.clear()
+            self._waiting.clear()
+        live = [r for e, r in items if e == self.epoch and r is not None]
+        try:
+            for start in range(0, len(live), 4 * MAX_BATCH):
+                self._handle_batch(live[start : start + 4 * MAX_BATCH], now_frame)  # type: ignore[arg-type]
+            self.release_due(now_frame)
+        finally:
+            self.pending = max(0, self.pending - sum(1 for _, r in items if r is not None))
+
+    def drain(self, now_frame: int | None) -> None:
+        """Handle everything submitted so far, in this thread (freewheel driver)."""
+        items: list[tuple[int, object]] = []
+        while True:
+            try:
+                items.append(self.queue.get_nowait())
+            except queue.Empty:
+                break
+        self.handle(items, now_frame)
+
+    @property
+    def scheduled(self) -> int:
+        return len(self._heap)
+
+    def release_due(self, now_frame: int | None) -> None:
+        limit = None if now_frame is None else now_frame + self.horizon
+        while self._heap and (limit is None or self._heap[0][0] <= limit):
+            _, _, msg = heapq.heappop(self._heap)
+            if isinstance(msg, ReadyNote):
+                self._waiting.pop(msg.note_id, None)
+            self.inbox.append(msg)
+
+    def _handle_batch(self, batch: list[NoteRequest | TimedRequest], now_frame: int | None) -> None:
+        notes = [r for r in batch if isinstance(r, NoteRequest)]
+        ready: dict[int, tuple[np.ndarray, bool]] = {}  # note_id -> (audio, awaiting_full)
+        later: list[tuple[NoteRequest, int]] = []  # (request, trim) whose whole note is due
+        misses: list[NoteRequest] = []
+        for r in notes:
+            cached = self.cache.get(r.controls)
+            if cached is not None:
+                ready[r.note_id] = (cached, False)
+            else:
+                misses.append(r)
+        for start in range(0, len(misses), MAX_BATCH):
+            part = misses[start : start + MAX_BATCH]
+            if self._head is not None:
+                for r, (audio, trim) in zip(part, self._render(part, head=True), strict=True):
+                    ready[r.note_id] = (audio, True)
+                    later.append((r, trim))
+            else:
+                for r, (audio, _) in zip(part, self._render(part, head=False), strict=True):
+                    ready[r.note_id] = (audio, False)
+        epoch = self.epoch
+        for item in batch:
+            if self.epoch != epoch:
+                return  # panic meanwhile: drop the rest
+            if isinstance(item, NoteRequest):
+                if item.note_id in ready:
+                    audio, awaiting = ready[item.note_id]
+                    self._emit_note(item, audio, awaiting, now_frame)
+            else:
+                self._emit_timed(item, now_frame)
+        for start in range(0, len(later), MAX_BATCH):
+            due = later[start : start + MAX_BATCH]
+            reqs = [r for r, _ in due]
+            trims = [t for _, t in due]
+            for r, (audio, _) in zip(
+                reqs, self._render(reqs, head=False, trims=trims), strict=True
+            ):
+                if self.epoch != epoch:
+                    return
+                self._emit_upgrade(r.note_id, audio)
+
+    # --- rendering --------------------------------------------------------------------------------
+    def _render(
+        self,
+        reqs: list[NoteRequest],
+        *,
+        head: bool,
+        trims: list[int] | None = None,
+    ) -> list[tuple[np.ndarray, int]]:
+        """Render B notes (first frames or whole) -> [(device-rate audio, trim), ...]."""
+        inputs = stack_controls([r.controls for r in reqs])
+        t0 = time.perf_counter()
+        try:
+            raw = (self._head if head else self.renderer.render)(*inputs)  # type: ignore[misc]
+        except Exception as exc:
+            self.stats.render_errors += 1
+            self.stats.last_error = f"render: {type(exc).__name__}: {exc}"
+            raw = np.zeros((len(reqs), 1), np.float32)
+        ms = (time.perf_counter() - t0) * 1e3
+        (self.stats.head_ms if head else self.stats.render_ms).push(ms)
+        out = []
+        for i, r in enumerate(reqs):
+            trim = trims[i] if trims is not None else None
+            audio, trim = self._prepare(np.asarray(raw[i], np.float32), trim, whole=not head)
+            if not head:
+                self.cache.put(r.controls, audio)
+                self.stats.notes_rendered += 1
+                self.last_note = (audio, self.config.sample_rate)
+            out.append((audio, trim))
+        return out
+
+    def _prepare(self, raw: np.ndarray, trim: int | None, *, whole: bool) -> tuple[np.ndarray, int]:
+        x = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
+        if trim is None:
+            trim = onset_index(x, self.config.trim_threshold)
+        x = x[trim:]
+        y = resample(x, int(self.renderer.sample_rate), self.config.sample_rate)
+        if y.shape[0] == 0:
+            y = np.zeros(1, np.float32)
+        if whole:
+            k = min(self._fade, y.shape[0])
+            y[y.shape[0] - k :] *= np.linspace(1.0, 0.0, k, dtype=np.float32)
+        return np.ascontiguousarray(y, dtype=np.float32), trim
+
+    # --- handoff ---------------------------------------------------------------------------------
+    def _frame_of(self, time_: float | None, frame: int | None) -> int:
+        if frame is not None:
+            return int(frame)
+        if time_ is not None:
+            f = self.clock.frame_at(time_)
+            return -1 if f is None else f
+        return -1
+
+    def _emit(self, msg: Msg, now_frame: int | None) -> None:
+        if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
+            heapq.heappush(self._heap, (msg.frame, next(self._seq), msg))
+            if isinstance(msg, ReadyNote):
+                self._waiting[msg.note_id] = msg
+        else:
+            self.inbox.append(msg)
+
+    def _emit_note(
+        self, r: NoteRequest, audio: np.ndarray, awaiting: bool, now: int | None
+    ) -> None:
+        sr = self.config.sample_rate
+        msg = ReadyNote(
+            r.note_id,
+            r.pitch,
+            audio,
+            awaiting_full=awaiting,
+            gain=r.gain,
+            release_coef=coef_for(r.release_s, sr),
+            frame=self._frame_of(r.time, r.frame),
+            duration_frames=-1 if r.duration is None else max(1, round(r.duration * sr)),
+            arrival=r.arrival,
+        )
+        self._emit(msg, now)
+
+    def _emit_timed(self, r: TimedRequest, now: int | None) -> None:
+        frame = self._frame_of(r.time, r.frame)
+        msg: Msg = (
+            Release(r.value, frame) if r.msg_kind == RELEASE else SustainMsg(bool(r.value), frame)
+        )
+        self._emit(msg, now)
+
+    def _emit_upgrade(self, note_id: int, audio: np.ndarray) -> None:
+        waiting = self._waiting.get(note_id)
+        if waiting is not None:  # still scheduled here: start it whole
+            waiting.audio = audio
+            waiting.awaiting_full = False
+        else:
+            self.inbox.append(Upgrade(note_id, audio))
