@@ -215,7 +215,27 @@ def card_markdown(card: dict[str, Any]) -> str:
         f"\n**features**: {f['sample_rate']} Hz, n_fft {f['n_fft']}, hop {f['hop']}, "
         f"{f['n_frames']} frames, {f['n_mels']} Mel bins"
     )
-    lines.append(f"\n**settings**: `{json.dumps(card['settings'])}`\n")
+    lines.append("\n**settings**:\n")
+    lines += [f"- {k}: `{_short_json(v)}`" for k, v in card["settings"].items() if k != "recipe"]
+    if "recipe" in card["settings"]:
+        lines.append(recipe_markdown(card["settings"]["recipe"]))
+    return "\n".join(lines) + "\n"
+
+
+def _short_json(value: Any, limit: int = 160) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 20] + " ... (see card.json)"
+
+
+def recipe_markdown(recipe: dict[str, Any]) -> str:
+    """The default corpus recipe (settings.recipe of a built corpus) as two tables."""
+    lines = ["\n## Recipe\n", "| instrument | GM program | MIDI range |", "| --- | ---: | --- |"]
+    for i in recipe["timbre"]:
+        lines.append(f"| {i['name']} | {i['program']} | {i['low']}-{i['high']} |")
+    lo, hi = recipe["violin_range"]
+    lines += [f"\nViolin playing styles (MIDI {lo}-{hi}):\n", "| technique | how it is made |"]
+    lines.append("| --- | --- |")
+    lines += [f"| {t['name']} | {t['how']} |" for t in recipe["violin_techniques"]]
     return "\n".join(lines)
 
 
