@@ -154,6 +154,8 @@ def read_manifest(model_dir: str | Path) -> Manifest:
         raise ModelError(f"model {root}: {MANIFEST_NAME} is missing")
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ModelError(f"model {root}: cannot read {MANIFEST_NAME} ({exc.strerror})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"model {root}: {MANIFEST_NAME} is corrupt or truncated ({exc})") from None
     if not isinstance(raw, dict):
@@ -335,7 +337,10 @@ def verify_files(model_dir: str | Path, m: Manifest) -> dict[str, bytes]:
         path = root / g.file
         if not path.is_file():
             raise ModelError(f"model {root}: {g.file} (graph {role!r}) is missing")
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"model {root}: cannot read {g.file} ({exc.strerror})") from None
         want = m.sizes.get(g.file)
         if want is not None and len(data) != want:
             raise ModelError(
