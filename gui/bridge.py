@@ -90,6 +90,9 @@ class SynthBackend(Protocol):
 
     def controls(self) -> dict[str, Any]: ...
 
+    def randomise_latent(self) -> None:
+        """Draw a new latent point from the prior (every dimension)."""
+
     def subscribe(self, callback: Callable[[str, Any], None]) -> None:
         """``callback(name, value)`` after any control change, from any thread."""
 
@@ -103,7 +106,8 @@ class SynthBackend(Protocol):
 
     def save_preset(self, path: Path) -> None: ...
 
-    def load_preset(self, path: Path) -> None: ...
+    def load_preset(self, path: Path) -> list[str]:
+        """Apply a preset file; returns warnings (e.g. styles this model lacks)."""
 
 
 def playable_range(info: ModelInfo, weights: Sequence[float]) -> tuple[int, int]:
@@ -158,6 +162,9 @@ class EngineBridge(QObject):
 
     def controls(self) -> dict[str, Any]:
         return self.backend.controls()
+
+    def randomise_latent(self) -> None:
+        self.backend.randomise_latent()
 
     # ---- to widgets ----------------------------------------------------------------------
     def _from_any_thread(self, name: str, value: Any) -> None:

@@ -12,6 +12,7 @@ is how changes from OSC or MIDI reach the screen without echoing back to the eng
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from PyQt6.QtCore import Qt, pyqtSignal
@@ -51,7 +52,10 @@ class FaderBank(QGroupBox):
         self._grid.setHorizontalSpacing(2)
         self._grid.setVerticalSpacing(1)
         outer = QVBoxLayout(self)
-        outer.addLayout(self._grid)
+        row = QHBoxLayout()  # faders packed to the left, not spread over a wide bank
+        row.addLayout(self._grid)
+        row.addStretch(1)
+        outer.addLayout(row)
         for index, name in enumerate(names):
             self._add_fader(index, name)
 
@@ -64,8 +68,10 @@ class FaderBank(QGroupBox):
         slider.setObjectName(f"fader:{name}")
         readout = QLabel("0.00")
         readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label = QLabel(name)
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        readout.setMinimumWidth(38)
+        label = QLabel(re.sub(r"(?<=\w)-", "-\n", name))  # "violin-\nstaccato": narrow columns
+        label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        label.setToolTip(name)
         self._grid.addWidget(readout, 0, index)
         self._grid.addWidget(slider, 1, index, Qt.AlignmentFlag.AlignHCenter)
         self._grid.addWidget(label, 2, index)

@@ -66,6 +66,18 @@ class KeyboardWidget(QWidget):
     def playable_range(self) -> tuple[int, int]:
         return self._playable
 
+    def set_span(self, low: int, high: int) -> None:
+        """Show keys ``low..high``, widened to whole octaves (C..C) and to at least five."""
+        low = max(MIDI_LOW, int(low) - int(low) % 12)
+        high = min(MIDI_HIGH + 1, int(high) + (12 - int(high) % 12) % 12)
+        while high - low < 60:
+            low, high = max(MIDI_LOW, low - 12), min(MIDI_HIGH + 1, high + 12)
+        self._low, self._high = low, high
+        self.update()
+
+    def span(self) -> tuple[int, int]:
+        return self._low, self._high
+
     def set_velocity(self, velocity: int) -> None:
         self._velocity = max(1, min(127, int(velocity)))
 

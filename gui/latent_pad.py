@@ -106,10 +106,10 @@ class LatentPanel(QGroupBox):
 
     latent_changed = pyqtSignal(float, float, float)
     variation_changed = pyqtSignal(float)
+    randomise_requested = pyqtSignal()
 
-    def __init__(self, seed: int | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Latent", parent)
-        self._rng = np.random.default_rng(seed)
         self._z = 0.0  # exact z (the slider shows it clipped)
         self._variation = 0.0
         self.pad = XYPad()
@@ -117,7 +117,9 @@ class LatentPanel(QGroupBox):
         self.z.setRange(-round(LATENT_RANGE * Z_STEPS), round(LATENT_RANGE * Z_STEPS))
         self.z.setToolTip("Latent z")
         self.randomise = QPushButton("Randomise")
-        self.randomise.setToolTip("Draw x, y, z from the latent prior N(0, 1)")
+        self.randomise.setToolTip(
+            "Draw a new latent point from the prior (every dimension, not only x, y, z)"
+        )
         self.variation = QSlider(Qt.Orientation.Horizontal)
         self.variation.setRange(0, round(VARIATION_MAX * VARIATION_STEPS))
         self.variation.setToolTip(
@@ -127,7 +129,7 @@ class LatentPanel(QGroupBox):
         self._layout()
         self.pad.moved.connect(lambda *_: self._emit_latent())
         self.z.valueChanged.connect(self._on_z)
-        self.randomise.clicked.connect(self.randomise_now)
+        self.randomise.clicked.connect(self.randomise_requested.emit)
         self.variation.valueChanged.connect(self._on_variation)
         self._show_readout()
 
@@ -165,11 +167,6 @@ class LatentPanel(QGroupBox):
 
     def _on_z(self, steps: int) -> None:
         self._z = steps / Z_STEPS
-        self._emit_latent()
-
-    def randomise_now(self) -> None:
-        x, y, z = (_clip(float(v)) for v in self._rng.standard_normal(3))
-        self.set_value(x, y, z)
         self._emit_latent()
 
     def _emit_latent(self) -> None:

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         )
         self.latent.latent_changed.connect(lambda x, y, z: b.set_control("latent", (x, y, z)))
         self.latent.variation_changed.connect(lambda v: b.set_control("variation", v))
+        self.latent.randomise_requested.connect(b.randomise_latent)
         self.play.changed.connect(self._on_play)
         self.play.fx_toggled.connect(lambda on: b.set_control("fx", on))
         self.play.panic_clicked.connect(self._panic)
@@ -136,6 +137,8 @@ class MainWindow(QMainWindow):
             self.styles.deleteLater()
             self.styles = fresh
             self._wire_styles()
+        every = playable_range(info, [0.0] * len(info.style_names))
+        self.keyboard.set_span(*every)
         self._show_range()
 
     def _show_range(self) -> None:
@@ -202,11 +205,15 @@ class MainWindow(QMainWindow):
 
     def load_preset(self, path: str) -> None:
         try:
-            self.bridge.backend.load_preset(Path(path))
+            warnings = self.bridge.backend.load_preset(Path(path))
         except BackendError as exc:
             self.show_error("Cannot load preset", str(exc))
             return
         self.show_controls(self.bridge.controls())
+        note = f"preset {Path(path).stem} loaded"
+        self.statusBar().showMessage(  # type: ignore[union-attr]
+            f"{note}; " + "; ".join(warnings) if warnings else note, 8000
+        )
 
     def save_preset(self, path: str) -> None:
         try:

@@ -98,9 +98,12 @@ class NoteView(QWidget):
         wave_h = self.height() // 3
         self._paint_wave(p, QRectF(0, 0, self.width(), wave_h))
         p.drawImage(QRectF(0, wave_h, self.width(), self.height() - wave_h), self._image)
-        p.setPen(QColor("#e0e8f0"))
         seconds = self._audio.size / max(1, self._rate)
-        p.drawText(6, self.height() - 6, f"last note  {seconds:.2f} s  {self._rate} Hz")
+        text = f"last note  {seconds:.2f} s  {self._rate} Hz"
+        box = QRectF(2, wave_h - 18, p.fontMetrics().horizontalAdvance(text) + 10, 16)
+        p.fillRect(box, QColor(0, 0, 0, 160))  # readable over any spectrogram colour
+        p.setPen(QColor("#e0e8f0"))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
         p.end()
 
     def _paint_wave(self, p: QPainter, rect: QRectF) -> None:

@@ -69,9 +69,9 @@ class StatusPanel(QGroupBox):
     def show_status(self, status: EngineStatus) -> None:
         for key, text in format_status(status).items():
             self.values[key].setText(text)
-        alarm = not status.running or bool(status.underflows)
-        self.values["audio"].setStyleSheet("color: #c03020;" if not status.running else "")
-        self.values["underflows"].setStyleSheet("color: #c03020;" if alarm else "")
+        red = "color: #c03020;"
+        self.values["audio"].setStyleSheet(red if not status.running else "")
+        self.values["underflows"].setStyleSheet(red if status.underflows else "")
 
     def text(self, key: str) -> str:
         return self.values[key].text()

@@ -57,6 +57,9 @@ class RecordingBackend:
         for cb in self.subscribers:
             cb(name, value)
 
+    def randomise_latent(self) -> None:
+        self.set_control("latent", tuple(np.random.default_rng().standard_normal(3)))
+
     def controls(self) -> dict[str, Any]:
         return dict(self.state)
 
@@ -81,6 +84,7 @@ class RecordingBackend:
     def save_preset(self, path: Path) -> None:
         path.write_text(json.dumps(self.state))
 
-    def load_preset(self, path: Path) -> None:
+    def load_preset(self, path: Path) -> list[str]:
         for name, value in json.loads(path.read_text()).items():
             self.set_control(name, value)
+        return []

@@ -62,6 +62,7 @@ def test_latent_pad_slider_randomise_variation(
     before = recording_backend.state["latent"]
     window.latent.randomise.click()
     assert recording_backend.state["latent"] != before
+    qtbot.waitUntil(lambda: window.latent.value() == recording_backend.state["latent"])
     window.latent.variation.setValue(135)
     assert recording_backend.state["variation"] == pytest.approx(1.35)
 

@@ -1,0 +1,145 @@
+"""``waefader play``: the standalone synth window (engine + OSC + MIDI in one process).
+
+Without a display (no DISPLAY / WAYLAND_DISPLAY and no QT_QPA_PLATFORM), it says so, renders
+a short demo phrase to WAV and starts the headless server (``waefader serve``) instead.
+User mistakes (bad model folder, bad option) give a message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PyQt6.QtCore import QCoreApplication
+
+    from gui.engine_backend import EngineBackend, PlayOptions
+    from gui.main_window import MainWindow
+
+DEFAULT_DEMO = Path("out") / "demo.wav"
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="The standalone synth: fader panel, keyboard, OSC and MIDI in one window.",
+    )
+    p.add_argument("--model", help="exported model folder (default: the shipped model)")
+    p.add_argument("--device", help="audio output device: index or name fragment")
+    p.add_argument("--blocksize", type=int, default=256, help="frames per audio block")
+    p.add_argument("--samplerate", type=int, default=48000, help="device sample rate (Hz)")
+    p.add_argument("--voices", type=int, default=32, help="polyphony")
+    p.add_argument("--no-audio", action="store_true", help="open no audio output")
+    p.add_argument("--osc-host", default="127.0.0.1", help="OSC listen address")
+    p.add_argument("--osc-port", type=int, default=9000, help="OSC listen port (0: any free)")
+    p.add_argument("--osc-reply-port", type=int, help="port answers to /info and /status go to")
+    p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    p.add_argument("--midi-port", help="MIDI input port to open (default: a virtual port)")
+    p.add_argument("--no-midi", action="store_true", help="do not open MIDI input")
+    p.add_argument("--preset", help="preset name or JSON file to start with")
+    p.add_argument("--demo-out", type=Path, default=DEFAULT_DEMO,
+                   help=f"headless only: where the demo phrase goes (default {DEFAULT_DEMO})")
+    p.add_argument("--demo-only", action="store_true",
+                   help="headless only: render the demo phrase, then exit (no server)")
+    return p
+
+
+def has_display(env: Mapping[str, str]) -> bool:
+    """A window can open: an X or Wayland display, or a Qt platform chosen explicitly."""
+    return any(env.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def main(argv: list[str], prog: str = "waefader play") -> int:
+    args = build_parser(prog).parse_args(argv)
+    if not has_display(os.environ):
+        from gui.headless import run_headless
+
+        return run_headless(args, prog)
+    return run_window(args, prog)
+
+
+def play_options(args: argparse.Namespace) -> PlayOptions:
+    """Options -> PlayOptions; raises realtime.engine.EngineError for bad engine settings."""
+    from gui.engine_backend import PlayOptions
+    from gui.surfaces import SurfaceOptions
+    from realtime.engine import EngineConfig
+
+    engine = EngineConfig(
+        sample_rate=args.samplerate, blocksize=args.blocksize, max_voices=args.voices,
+        device=args.device,
+    )
+    surfaces = SurfaceOptions(
+        osc=not args.no_osc, osc_host=args.osc_host, osc_port=args.osc_port,
+        osc_reply_port=args.osc_reply_port, midi=not args.no_midi, midi_port=args.midi_port,
+    )
+    return PlayOptions(
+        model=args.model, audio=not args.no_audio, engine=engine, surfaces=surfaces,
+        preset=args.preset,
+    )
+
+
+def run_window(args: argparse.Namespace, prog: str) -> int:
+    from PyQt6.QtWidgets import QApplication
+
+    from gui.bridge import BackendError, EngineBridge
+    from gui.engine_backend import EngineBackend
+    from gui.main_window import MainWindow
+    from realtime.engine import EngineError
+
+    app = QApplication.instance() or QApplication([prog])
+    try:
+        backend = EngineBackend(play_options(args))
+        backend.start()
+    except (BackendError, EngineError) as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        show_fatal("waefader: cannot start", str(exc))
+        return 2
+    bridge = EngineBridge(backend)
+    window = MainWindow(bridge)
+    window.show()
+    if backend.audio_error:
+        print(f"{prog}: no audio output: {backend.audio_error}", file=sys.stderr)
+    for problem in backend.surfaces.errors:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        window.statusBar().showMessage(problem)  # type: ignore[union-attr]
+    print(f"{prog}: window open; {describe(backend)}", flush=True)
+    keep_python_responsive(app, window)
+    try:
+        return app.exec()
+    finally:
+        bridge.stop_timers()
+        backend.shutdown()
+        print(f"{prog}: stopped", flush=True)
+
+
+def describe(backend: EngineBackend) -> str:
+    status = backend.status()
+    audio = f"audio {status.device} @ {status.sample_rate} Hz" if status.running else "no audio"
+    return f"{audio}; OSC {status.osc or 'off'}; MIDI {status.midi or 'off'}"
+
+
+def show_fatal(title: str, text: str) -> None:
+    """A blocking message box before any window exists (nothing else runs yet)."""
+    from PyQt6.QtWidgets import QMessageBox
+
+    QMessageBox.critical(None, title, text)
+
+
+def keep_python_responsive(app: QCoreApplication, window: MainWindow) -> None:
+    """Ctrl+C and SIGTERM close the window cleanly. Qt's event loop runs in C++, so Python
+    only sees a signal when it next runs bytecode: a 200 ms no-op timer gives it the chance."""
+    from PyQt6.QtCore import QTimer
+
+    def close(*_: object) -> None:
+        window.close()
+
+    signal.signal(signal.SIGINT, close)
+    signal.signal(signal.SIGTERM, close)
+    tick = QTimer(app)
+    tick.timeout.connect(lambda: None)
+    tick.start(200)
