@@ -14,12 +14,19 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from realtime.engine.presets import SHIPPED_DIR as ENGINE_PRESETS
+from realtime.engine.presets import user_dir
+
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 
 
-def shipped_presets(folder: Path = PRESET_DIR) -> list[Path]:
-    """The preset files shipped with the app, sorted by name."""
-    return sorted(folder.glob("*.json"))
+def shipped_presets() -> list[Path]:
+    """The window's shipped presets, then the engine's and the user's, one per name."""
+    found: dict[str, Path] = {}
+    for folder in (PRESET_DIR, ENGINE_PRESETS, user_dir()):
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            found.setdefault(path.stem, path)
+    return sorted(found.values(), key=lambda p: p.stem)
 
 
 class ModelBar(QWidget):

@@ -1,0 +1,1 @@
+"""Presets shipped with the window (JSON in the engine's preset format, styles by name)."""
