@@ -46,6 +46,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                    help=f"headless only: where the demo phrase goes (default {DEFAULT_DEMO})")
     p.add_argument("--demo-only", action="store_true",
                    help="headless only: render the demo phrase, then exit (no server)")
+    p.add_argument("--screenshot", type=Path,
+                   help="save a PNG of the window as the display shows it, after --play-demo")
+    p.add_argument("--play-demo", action="store_true",
+                   help="play a short phrase on the keyboard once the window is up")
     return p
 
 
@@ -107,20 +111,33 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
     for problem in backend.surfaces.errors:
         print(f"{prog}: {problem}", file=sys.stderr)
         window.statusBar().showMessage(problem)  # type: ignore[union-attr]
-    print(f"{prog}: window open; {describe(backend)}", flush=True)
+    print(f"{prog}: window open (pid {os.getpid()}); {describe(backend)}", flush=True)
     keep_python_responsive(app, window)
+    if args.play_demo or args.screenshot:
+        from gui.showcase import Showcase
+
+        window.showcase = Showcase(window, args.screenshot, play=args.play_demo)  # type: ignore[attr-defined]
     try:
         return app.exec()
     finally:
         bridge.stop_timers()
         backend.shutdown()
-        print(f"{prog}: stopped", flush=True)
+        print(f"{prog}: stopped; {summary(backend)}", flush=True)
 
 
 def describe(backend: EngineBackend) -> str:
     status = backend.status()
     audio = f"audio {status.device} @ {status.sample_rate} Hz" if status.running else "no audio"
     return f"{audio}; OSC {status.osc or 'off'}; MIDI {status.midi or 'off'}"
+
+
+def summary(backend: EngineBackend) -> str:
+    """One line of what happened, for the terminal (and the smoke test)."""
+    s = backend.engine.stats()
+    return (
+        f"notes_started {s['notes_started']}, notes_rendered {s['notes_rendered']}, "
+        f"underflows {s['underflows']}, latency_ms_p50 {s['latency_ms_p50']}"
+    )
 
 
 def show_fatal(title: str, text: str) -> None:

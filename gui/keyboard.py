@@ -120,6 +120,13 @@ class KeyboardWidget(QWidget):
         return None
 
     # ---- notes ---------------------------------------------------------------------------
+    def press(self, pitch: int) -> None:
+        """Play a key as the mouse would (lit until ``release``)."""
+        self._press(pitch)
+
+    def release(self, pitch: int) -> None:
+        self._release(pitch)
+
     def _press(self, pitch: int) -> None:
         self._lit.add(pitch)
         self.note_on.emit(pitch, self._velocity)
