@@ -7,8 +7,8 @@ rendered (a 512-point STFT of ~1.5 s costs about a millisecond); nothing here re
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 N_FFT = 512
@@ -72,6 +72,7 @@ class NoteView(QWidget):
         self._audio: np.ndarray | None = None
         self._rate = 0
         self._image: QImage | None = None
+        self._wave: tuple[tuple[int, int], QPolygonF] | None = None
         self.setMinimumSize(220, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -85,6 +86,7 @@ class NoteView(QWidget):
         self._audio = np.asarray(audio, dtype=np.float32).ravel()
         self._rate = int(rate)
         self._image = _image_from_db(log_rows(spectrogram_db(self._audio), self._rate))
+        self._wave = None
         self.update()
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
@@ -107,10 +109,24 @@ class NoteView(QWidget):
         p.end()
 
     def _paint_wave(self, p: QPainter, rect: QRectF) -> None:
+        key = (int(rect.width()), int(rect.height()))
+        if self._wave is None or self._wave[0] != key:
+            self._wave = (key, self._wave_polygon(rect))
+        p.setPen(QPen(QColor("#60c0f0"), 1))
+        p.setBrush(QColor("#60c0f0"))
+        p.drawPolygon(self._wave[1])
+
+    def _wave_polygon(self, rect: QRectF) -> QPolygonF:
+        """The min..max envelope of the note, one point pair per pixel column; built once
+        per note and size, so repaints do no per-column Python work."""
         assert self._audio is not None
         lo, hi = envelope(self._audio, int(rect.width()))
         peak = max(1e-6, float(np.max(np.abs(self._audio))))
         mid, half = rect.center().y(), rect.height() / 2 - 2
-        p.setPen(QPen(QColor("#60c0f0"), 1))
-        for col, (a, b) in enumerate(zip(lo, hi, strict=True)):
-            p.drawLine(col, int(mid - b / peak * half), col, int(mid - a / peak * half))
+        xs = np.arange(lo.size, dtype=float)
+        outline = zip(
+            np.concatenate([xs, xs[::-1]]),
+            mid - np.concatenate([hi, lo[::-1]]) / peak * half,
+            strict=True,
+        )
+        return QPolygonF([QPointF(float(x), float(y)) for x, y in outline])
