@@ -238,10 +238,11 @@ class Engine:
                 "device": out.device.name if out is not None and out.device else None,
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
+            "realtime_thread": out.realtime_thread if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
                 "samplerate": self.config.sample_rate,
                 "max_voices": self.config.max_voices,
-                "render_queue": self.worker.pending,
+                "render_queue": self.worker.pending + self.worker.wholes_pending,
                 "fixed_latency_ms": self.config.fixed_latency_ms,
                 "reported_latency_ms": self.config.fixed_latency_ms or s["latency_ms_p50"],
                 "limiter_min_gain": round(self.mixer.limiter.min_gain, 4),
@@ -273,7 +274,7 @@ class Engine:
         """Block (a non-audio thread) until submitted requests reached the callback."""
         end = _perf() + timeout
         while _perf() < end:
-            if self.worker.pending == 0 and self.worker.queue.empty():
+            if self.worker.idle:
                 return True
             time.sleep(0.001)
         return False

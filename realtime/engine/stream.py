@@ -3,6 +3,7 @@ notices a vanished device (unplugged, server gone) and reopens when it comes bac
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -91,14 +92,33 @@ class AudioOutput:
         self._closing = False
         self._watchdog: threading.Thread | None = None
         self._callbacks = 0
+        self.realtime_thread: bool | None = None  # did the audio thread get SCHED_FIFO?
+        self._reopening: threading.Thread | None = None
+        self._closed_cleanly = True
         self.device: DeviceInfo | None = None
         self.lost = False
         self.losses = 0
         self.error: str | None = None
 
     def _wrapped(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
+        if self.realtime_thread is None:
+            self._raise_priority()  # first callback only (the one place that may allocate)
         self._callbacks += 1
         self._callback(outdata, frames, time_info, status)
+
+    def _raise_priority(self) -> None:
+        """Ask for real-time scheduling of the audio thread, as audio applications do: on a
+        busy machine a normal thread is woken late and the device underflows. Refused
+        (no permission, other OS): the stream runs as it is and stats say so."""
+        prio = self.config.rt_priority
+        self.realtime_thread = False
+        if prio is None or not hasattr(os, "sched_setscheduler"):
+            return
+        try:
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(prio))  # this thread only
+            self.realtime_thread = True
+        except (OSError, ValueError):
+            pass
 
     def open(self) -> None:
         sd = _sd()
@@ -137,14 +157,24 @@ class AudioOutput:
             self._watchdog = None
         self._close_stream()
 
-    def _close_stream(self) -> None:
+    def _close_stream(self, wait_s: float = 1.0) -> bool:
+        """Close the stream; False when closing hangs (a dead JACK server does that): the
+        stream is then abandoned to a daemon thread."""
         stream, self._stream = self._stream, None
-        if stream is not None:
+        if stream is None:
+            return True
+
+        def close() -> None:
             try:
                 stream.abort(ignore_errors=True)
                 stream.close(ignore_errors=True)
             except Exception:
                 pass
+
+        closer = threading.Thread(target=close, name="waefader-audio-close", daemon=True)
+        closer.start()
+        closer.join(wait_s)
+        return not closer.is_alive()
 
     @property
     def latency_ms(self) -> float | None:
@@ -182,11 +212,37 @@ class AudioOutput:
                 self.losses += 1
                 self.error = "audio device lost; retrying"
                 stalled_since = time.monotonic()
-                self._close_stream()
+                self._closed_cleanly = self._close_stream()
 
     def _try_reopen(self) -> None:
-        try:
-            rescan()
-            self.open()
-        except Exception as exc:
-            self.error = f"audio device lost; retrying ({exc})"
+        """Rescan devices and reopen, in a helper thread so the watchdog keeps reporting.
+        When closing the lost stream hung (PortAudio does that when a JACK server dies),
+        PortAudio cannot be restarted in this process: say so and stop trying."""
+        if not self._closed_cleanly:
+            self.error = "audio device lost (the audio server went away); restart to reconnect"
+            _skip_portaudio_exit()
+            return
+        if self._reopening is not None and self._reopening.is_alive():
+            return  # the last attempt is still going
+
+        def attempt() -> None:
+            try:
+                rescan()
+                self.open()
+            except Exception as exc:
+                self.error = f"audio device lost; retrying ({exc})"
+
+        self._reopening = threading.Thread(
+            target=attempt, name="waefader-audio-reopen", daemon=True
+        )
+        self._reopening.start()
+
+
+def _skip_portaudio_exit() -> None:
+    """Terminating PortAudio after its JACK server died aborts the process (an assertion in
+    pa_jack.c): leave PortAudio alone at exit then."""
+    import atexit
+
+    handler = getattr(_sd(), "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)

@@ -1,13 +1,15 @@
 """The render worker: turns note requests into device-rate audio and hands it to the callback.
 
-One thread (``start``) or called in step by the freewheel driver (``handle``): the same code
+Threads (``start``), or called in step by the freewheel driver (``drain``): the same code
 either way. Per batch of requests taken from the queue:
 
 1. every note whose controls are cached starts from the cache;
 2. the others are rendered together (one batched model call): their first frames when the
    model has a head graph (fast: the note can start now), else the whole note;
 3. ready notes, note-offs and pedal changes go to the callback in the order they came;
-4. with first frames out, the whole notes are rendered (batched), cached, and swapped in.
+4. with first frames out, the whole notes are rendered (batched), cached and swapped in,
+   on a second thread (``waefader-render-whole``), so a new note's first frames never wait
+   behind another note's whole render (onnxruntime releases the GIL: both can run).
 
 Rendered audio is cleaned (non-finite samples zeroed), trimmed of leading silence below
 ``trim_threshold`` (so the onset is the note's first sample; the same cut for the first
@@ -101,16 +103,36 @@ class RenderWorker:
         self._heap: list[tuple[int, int, Msg]] = []
         self._seq = count()
         self._waiting: dict[int, ReadyNote] = {}  # scheduled notes still in the heap
+        self._lock = threading.Lock()  # heap + _waiting, shared by the two worker threads
         self._epoch_seen = 0
         self.epoch = 0  # bumped by panic: requests of older epochs are dropped
         self._thread: threading.Thread | None = None
+        self._whole_thread: threading.Thread | None = None
+        self._wholes: queue.SimpleQueue[tuple[int, list[NoteRequest], list[int]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._wholes_sent = 0  # the worker thread
+        self._wholes_done = 0  # the whole-note thread
         self.last_note: tuple[np.ndarray, int] | None = None
-        self.pending = 0  # requests submitted and not yet handled
+        # Counters with one writer each (no lost updates): pending = submitted - handled.
+        self._submitted = 0  # control threads, under _submit_lock
+        self._handled = 0  # the worker thread
+        self._submit_lock = threading.Lock()
 
     # --- control side ------------------------------------------------------------------------
     def submit(self, request: NoteRequest | TimedRequest) -> None:
-        self.pending += 1
-        self.queue.put((self.epoch, request))
+        with self._submit_lock:  # several control threads may submit at once
+            self._submitted += 1
+            self.queue.put((self.epoch, request))
+
+    @property
+    def pending(self) -> int:
+        """Requests submitted and not yet handled."""
+        return self._submitted - self._handled
+
+    @property
+    def wholes_pending(self) -> int:
+        return self._wholes_sent - self._wholes_done
 
     def panic(self) -> None:
         self.epoch += 1
@@ -120,12 +142,38 @@ class RenderWorker:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="waefader-render", daemon=True)
             self._thread.start()
+        if self._head is not None and self._whole_thread is None:
+            self._whole_thread = threading.Thread(
+                target=self._run_wholes, name="waefader-render-whole", daemon=True
+            )
+            self._whole_thread.start()
 
     def stop(self, timeout: float = 2.0) -> None:
         if self._thread is not None:
             self.queue.put((self.epoch, _Stop()))
             self._thread.join(timeout)
             self._thread = None
+        if self._whole_thread is not None:
+            self._wholes.put(None)
+            self._whole_thread.join(timeout)
+            self._whole_thread = None
+
+    @property
+    def threaded(self) -> bool:
+        return self._thread is not None
+
+    def _run_wholes(self) -> None:
+        while True:
+            job = self._wholes.get()
+            if job is None:
+                return
+            try:
+                self._render_wholes(*job)
+            except Exception as exc:
+                self.stats.render_errors += 1
+                self.stats.last_error = f"render worker: {type(exc).__name__}: {exc}"
+            finally:
+                self._wholes_done += 1
 
     # --- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
@@ -162,15 +210,16 @@ class RenderWorker:
         """Process submitted ``(epoch, request)`` items, then pass on due scheduled messages."""
         if self.epoch != self._epoch_seen:
             self._epoch_seen = self.epoch
-            self._heap.clear()
-            self._waiting.clear()
+            with self._lock:
+                self._heap.clear()
+                self._waiting.clear()
         live = [r for e, r in items if e == self.epoch and r is not None]
         try:
             for start in range(0, len(live), 4 * MAX_BATCH):
                 self._handle_batch(live[start : start + 4 * MAX_BATCH], now_frame)  # type: ignore[arg-type]
             self.release_due(now_frame)
         finally:
-            self.pending = max(0, self.pending - sum(1 for _, r in items if r is not None))
+            self._handled += sum(1 for _, r in items if r is not None)
 
     def drain(self, now_frame: int | None) -> None:
         """Handle everything submitted so far, in this thread (freewheel driver)."""
@@ -186,13 +235,19 @@ class RenderWorker:
     def scheduled(self) -> int:
         return len(self._heap)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing submitted is still waiting to be rendered (scheduled notes aside)."""
+        return self.pending == 0 and self.wholes_pending == 0 and self.queue.empty()
+
     def release_due(self, now_frame: int | None) -> None:
         limit = None if now_frame is None else now_frame + self.horizon
-        while self._heap and (limit is None or self._heap[0][0] <= limit):
-            _, _, msg = heapq.heappop(self._heap)
-            if isinstance(msg, ReadyNote):
-                self._waiting.pop(msg.note_id, None)
-            self.inbox.append(msg)
+        with self._lock:
+            while self._heap and (limit is None or self._heap[0][0] <= limit):
+                _, _, msg = heapq.heappop(self._heap)
+                if isinstance(msg, ReadyNote):
+                    self._waiting.pop(msg.note_id, None)
+                self.inbox.append(msg)
 
     def _handle_batch(self, batch: list[NoteRequest | TimedRequest], now_frame: int | None) -> None:
         notes = [r for r in batch if isinstance(r, NoteRequest)]
@@ -226,14 +281,20 @@ class RenderWorker:
                 self._emit_timed(item, now_frame)
         for start in range(0, len(later), MAX_BATCH):
             due = later[start : start + MAX_BATCH]
-            reqs = [r for r, _ in due]
-            trims = [t for _, t in due]
-            for r, (audio, _) in zip(
-                reqs, self._render(reqs, head=False, trims=trims), strict=True
-            ):
-                if self.epoch != epoch:
-                    return
-                self._emit_upgrade(r.note_id, audio)
+            job = (epoch, [r for r, _ in due], [t for _, t in due])
+            if self._whole_thread is not None:
+                self._wholes_sent += 1
+                self._wholes.put(job)
+            else:
+                self._render_wholes(*job)
+
+    def _render_wholes(self, epoch: int, reqs: list[NoteRequest], trims: list[int]) -> None:
+        if self.epoch != epoch:
+            return
+        for r, (audio, _) in zip(reqs, self._render(reqs, head=False, trims=trims), strict=True):
+            if self.epoch != epoch:
+                return
+            self._emit_upgrade(r.note_id, audio)
 
     # --- rendering --------------------------------------------------------------------------------
     def _render(
@@ -289,9 +350,10 @@ class RenderWorker:
 
     def _emit(self, msg: Msg, now_frame: int | None) -> None:
         if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
-            heapq.heappush(self._heap, (msg.frame, next(self._seq), msg))
-            if isinstance(msg, ReadyNote):
-                self._waiting[msg.note_id] = msg
+            with self._lock:
+                heapq.heappush(self._heap, (msg.frame, next(self._seq), msg))
+                if isinstance(msg, ReadyNote):
+                    self._waiting[msg.note_id] = msg
         else:
             self.inbox.append(msg)
 
@@ -320,9 +382,10 @@ class RenderWorker:
         self._emit(msg, now)
 
     def _emit_upgrade(self, note_id: int, audio: np.ndarray) -> None:
-        waiting = self._waiting.get(note_id)
-        if waiting is not None:  # still scheduled here: start it whole
-            waiting.audio = audio
-            waiting.awaiting_full = False
-        else:
-            self.inbox.append(Upgrade(note_id, audio))
+        with self._lock:
+            waiting = self._waiting.get(note_id)
+            if waiting is not None:  # still scheduled here: it will start whole
+                waiting.audio = audio
+                waiting.awaiting_full = False
+            else:
+                self.inbox.append(Upgrade(note_id, audio))

@@ -21,8 +21,12 @@ LEAD = 220  # leading silence in model samples (10 ms at 22050 Hz)
 
 class SineRenderer:
     def __init__(
-        self, sample_rate: int = 22050, note_samples: int = 11025, head_samples: int = 0,
-        styles: tuple[str, ...] = ("flute", "violin"), latent_dim: int = 4,
+        self,
+        sample_rate: int = 22050,
+        note_samples: int = 11025,
+        head_samples: int = 0,
+        styles: tuple[str, ...] = ("flute", "violin"),
+        latent_dim: int = 4,
         delay_s: float = 0.0,
     ) -> None:
         self._sr, self._n, self.head_samples = sample_rate, note_samples, head_samples
