@@ -165,3 +165,27 @@ def test_no_audio_device_still_opens_and_says_so(qtbot, tiny_model_dir: Path):
         qtbot.waitUntil(lambda: backend.engine.stats()["notes_rendered"] >= 1, timeout=5000)
     finally:
         backend.shutdown()
+
+
+def test_preset_save_and_load_round_trip(qtbot, window: MainWindow, backend, tmp_path: Path):
+    window.styles.slider(1).setValue(300)
+    window.play.sliders["release"].setValue(50)
+    saved = backend.controls()
+    path = tmp_path / "mine.json"
+    window.save_preset(str(path))
+    assert path.is_file()
+    window.styles.slider(1).setValue(0)
+    window.play.sliders["release"].setValue(300)
+    window.load_preset(str(path))
+    assert backend.controls()["style"] == saved["style"]
+    assert backend.controls()["release"] == pytest.approx(saved["release"])
+    assert window.styles.slider(1).value() == 300
+    assert window.play.sliders["release"].value() == 50
+
+
+def test_unreadable_preset_is_a_message(qtbot, window: MainWindow, tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2")
+    window.load_preset(str(bad))
+    boxes = window.findChildren(QMessageBox, "error-box")
+    assert len(boxes) == 1 and "bad.json" in boxes[0].text()
