@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from realtime.engine import Engine
+from realtime.osc import OscDispatcher, OscServer
+
 
 @dataclass(frozen=True)
 class SurfaceOptions:
@@ -27,18 +30,36 @@ class Surfaces:
 
     def __init__(self, options: SurfaceOptions) -> None:
         self.options = options
-        self.osc_server: Any = None
+        self.osc_server: OscServer | None = None
         self.midi_input: Any = None
         self.errors: list[str] = []
 
-    def start(self, engine: Any) -> None:
+    def start(self, engine: Engine) -> None:
+        """Open what the options ask for; a surface that cannot open is reported in
+        ``errors`` (the window still works without it)."""
         self.errors = []
+        if self.options.osc:
+            self._start_osc(engine)
+
+    def _start_osc(self, engine: Engine) -> None:
+        o = self.options
+        dispatcher = OscDispatcher(engine, reply_port=o.osc_reply_port)
+        try:
+            self.osc_server = OscServer(dispatcher, o.osc_host, o.osc_port).start()
+        except OSError as exc:  # OscError: port in use, bad host
+            self.errors.append(f"OSC off: {exc}")
 
     def stop(self) -> None:
-        pass
+        if self.osc_server is not None:
+            self.osc_server.stop()
+            self.osc_server = None
 
     def osc_address(self) -> str | None:
-        return None
+        server = self.osc_server
+        if server is None:
+            return None
+        bad = server.dispatcher.counters.bad
+        return server.address + (f" ({bad} bad packets)" if bad else "")
 
     def midi_port(self) -> str | None:
         return None

@@ -1,0 +1,58 @@
+"""OSC live beside the window: messages over UDP loopback move the faders on screen and play
+notes in the same engine the window drives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pythonosc.udp_client import SimpleUDPClient
+
+from gui.bridge import EngineBridge
+from gui.engine_backend import EngineBackend, PlayOptions
+from gui.main_window import MainWindow
+from gui.surfaces import SurfaceOptions
+
+
+@pytest.fixture
+def osc_window(qtbot, tiny_model_dir: Path):
+    options = PlayOptions(
+        model=str(tiny_model_dir), audio=False,
+        surfaces=SurfaceOptions(osc=True, osc_port=0, midi=False),
+    )
+    backend = EngineBackend(options)
+    backend.start()
+    w = MainWindow(EngineBridge(backend, poll_ms=20, drain_ms=10))
+    qtbot.addWidget(w)
+    w.show()
+    assert backend.surfaces.osc_server is not None, backend.surfaces.errors
+    client = SimpleUDPClient("127.0.0.1", backend.surfaces.osc_server.port)
+    yield w, backend, client
+    backend.shutdown()
+
+
+def test_osc_moves_faders_on_screen(qtbot, osc_window) -> None:
+    window, backend, client = osc_window
+    client.send_message("/waefader/style/flute", 1.5)
+    client.send_message("/waefader/gain", -24)  # an OSC int, taken as a float
+    client.send_message("/waefader/octave_mix", [0.0, 0.0, 0.0, 0.5])
+    client.send_message("/waefader/latent", [1.25, -0.5])
+    client.send_message("/waefader/fx", 1)
+    qtbot.waitUntil(lambda: window.styles.values()[1] == 1.5, timeout=3000)
+    qtbot.waitUntil(lambda: window.play.value("gain") == -24.0, timeout=3000)
+    qtbot.waitUntil(lambda: window.note_mix.octave.values()[3] == 0.5, timeout=3000)
+    qtbot.waitUntil(lambda: window.latent.value()[:2] == (1.25, -0.5), timeout=3000)
+    qtbot.waitUntil(window.play.fx.isChecked, timeout=3000)
+    assert window.styles.slider(1).value() == window.styles.to_steps(1.5)
+    # ... and the screen drives the same state back: the fader and OSC agree.
+    window.styles.slider(1).setValue(window.styles.to_steps(0.25))
+    assert backend.engine.get("style")[1] == pytest.approx(0.25, abs=0.01)
+
+
+def test_osc_notes_play_in_the_windows_engine(qtbot, osc_window) -> None:
+    window, backend, client = osc_window
+    before = backend.engine.stats()["notes_rendered"]
+    client.send_message("/waefader/note_on", [67, 100, 0.3])
+    qtbot.waitUntil(lambda: backend.engine.stats()["notes_rendered"] > before, timeout=5000)
+    qtbot.waitUntil(window.note_view.has_note, timeout=3000)
+    assert window.status.text("osc").startswith("127.0.0.1:")
