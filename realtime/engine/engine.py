@@ -124,6 +124,7 @@ class Engine:
             key, snap = self.controls.note_controls(
                 pitch, vel, self._rng, self.config.dynamics_steps, self.prior_std
             )
+        live = time is None and frame is None
         time = self._fixed(time, frame, arrival)
         note_id = next(self._ids)
         self.worker.submit(
@@ -137,6 +138,7 @@ class Engine:
                 time=time,
                 frame=frame,
                 arrival=arrival,
+                live=live,
             )
         )
         return note_id
@@ -238,7 +240,7 @@ class Engine:
                 "device": out.device.name if out is not None and out.device else None,
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
-            "realtime_thread": out.realtime_thread if out is not None else None,
+                "realtime_thread": out.realtime_thread if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
                 "samplerate": self.config.sample_rate,
                 "max_voices": self.config.max_voices,

@@ -86,6 +86,7 @@ class ReadyNote(Msg):
         "note_id",
         "pitch",
         "release_coef",
+        "target",
     )
 
     def __init__(
@@ -100,6 +101,7 @@ class ReadyNote(Msg):
         frame: int,
         duration_frames: int,
         arrival: float,
+        target: float = 0.0,
     ) -> None:
         super().__init__(READY, frame)
         self.note_id = note_id
@@ -109,7 +111,8 @@ class ReadyNote(Msg):
         self.gain = gain
         self.release_coef = release_coef
         self.duration_frames = duration_frames
-        self.arrival = arrival
+        self.arrival = arrival  # > 0: a live event, its latency is measured
+        self.target = target  # > 0: the perf_counter time it was asked to sound at
 
 
 class Upgrade(Msg):
@@ -162,6 +165,7 @@ class NoteRequest:
     time: float | None
     frame: int | None
     arrival: float
+    live: bool = True  # played now (no time given by the sender): its latency is measured
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,7 @@ class Mixer:
             duration=msg.duration_frames,
             awaiting_full=msg.awaiting_full,
             arrival=msg.arrival,
+            target=msg.target,
             order=self.pool.next_order(),
         )
 
@@ -177,7 +178,7 @@ class Mixer:
             if v.state != FREE:
                 onset = v.mix(m, f0, s)
                 if onset >= 0:
-                    stats.onset(v.arrival, f0 - fblock + onset)
+                    stats.onset(v.arrival, v.target, f0 - fblock + onset)
         self._apply_gain(m, n)
         if self.fx_on and self.fx is not None:
             y = self.fx(m)  # pedalboard allocates its output: documented exception (FX only)

@@ -5,6 +5,8 @@
   callback returned that buffer plus the sample's offset in it. The device's own output
   latency comes after that and is reported apart (``device_latency_ms``).
 - render time: the worker's wall time per render call (first frames and whole notes apart).
+- schedule error: for notes asked to sound at a time (OSC timetags, fixed-latency mode),
+  their onset (as above) minus that time.
 - callback load: callback wall time / block period.
 - underflows: blocks the device reported as underflowed, plus blocks whose callback took
   longer than the block period (a real device would have underflowed).
@@ -54,7 +56,9 @@ class EngineStats:
         self.load = Ring(history)
         self.render_ms = Ring(history)
         self.head_ms = Ring(history)
+        self.schedule_ms = Ring(history)
         self._onset_arrival = np.zeros(self.MAX_ONSETS, np.float64)
+        self._onset_target = np.zeros(self.MAX_ONSETS, np.float64)
         self._onset_offset = np.zeros(self.MAX_ONSETS, np.float64)
         self._n_onsets = 0
         self.callbacks = 0
@@ -73,11 +77,12 @@ class EngineStats:
         self.last_error = ""
 
     # --- callback side (no allocation) -------------------------------------------------------
-    def onset(self, arrival: float, offset_frames: int) -> None:
+    def onset(self, arrival: float, target: float, offset_frames: int) -> None:
         """A note's first sample sits at ``offset_frames`` in the block being filled."""
         self.notes_started += 1
-        if arrival > 0 and self._n_onsets < self.MAX_ONSETS:
+        if (arrival > 0 or target > 0) and self._n_onsets < self.MAX_ONSETS:
             self._onset_arrival[self._n_onsets] = arrival
+            self._onset_target[self._n_onsets] = target
             self._onset_offset[self._n_onsets] = offset_frames
             self._n_onsets += 1
 
@@ -85,9 +90,11 @@ class EngineStats:
         """Called last in the callback; ``t_end`` is when the buffer goes to the device."""
         sr = self.sample_rate
         for i in range(self._n_onsets):
-            self.latency_ms.push(
-                (t_end + self._onset_offset[i] / sr - self._onset_arrival[i]) * 1e3
-            )
+            onset = t_end + self._onset_offset[i] / sr
+            if self._onset_arrival[i] > 0:
+                self.latency_ms.push((onset - self._onset_arrival[i]) * 1e3)
+            if self._onset_target[i] > 0:
+                self.schedule_ms.push((onset - self._onset_target[i]) * 1e3)
         self._n_onsets = 0
         period = frames / sr if frames > 0 else 1.0
         load = (t_end - t_start) / period
@@ -105,7 +112,7 @@ class EngineStats:
         return self.device_underflows + self.overruns
 
     def reset(self) -> None:
-        for ring in (self.latency_ms, self.load, self.render_ms, self.head_ms):
+        for ring in (self.latency_ms, self.load, self.render_ms, self.head_ms, self.schedule_ms):
             ring.clear()
         for name in (
             "device_underflows",
@@ -124,6 +131,7 @@ class EngineStats:
     def summary(self) -> dict[str, Any]:
         lat, load = self.latency_ms.values(), self.load.values()
         render, head = self.render_ms.values(), self.head_ms.values()
+        sched = self.schedule_ms.values()
         return {
             "latency_ms_p50": _pct(lat, 50),
             "latency_ms_p99": _pct(lat, 99),
@@ -132,6 +140,8 @@ class EngineStats:
             "render_ms_p50": _pct(render, 50),
             "render_ms_p99": _pct(render, 99),
             "head_ms_p50": _pct(head, 50),
+            "schedule_error_ms_p50": _pct(sched, 50),
+            "schedule_error_ms_max": round(float(np.abs(sched).max()), 3) if sched.size else None,
             "callback_load_mean": round(float(load.mean()), 4) if load.size else None,
             "callback_load_p99": _pct(load, 99),
             "callback_load_max": round(float(load.max()), 4) if load.size else None,

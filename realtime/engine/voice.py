@@ -52,6 +52,7 @@ class Voice:
         "started",
         "state",
         "sustained",
+        "target",
         "xf_left",
     )
 
@@ -75,6 +76,7 @@ class Voice:
         self.level = 1.0
         self.coef = 1.0
         self.arrival = 0.0
+        self.target = 0.0
         self.order = 0
         self.started = False
         self.sustained = False
@@ -95,6 +97,7 @@ class Voice:
         awaiting_full: bool,
         arrival: float,
         order: int,
+        target: float = 0.0,
     ) -> None:
         self.free()
         self.state = PLAYING
@@ -107,6 +110,7 @@ class Voice:
         self.duration = duration
         self.awaiting_full = awaiting_full
         self.arrival = arrival
+        self.target = target
         self.order = order
 
     def release_at(self, frame: int) -> None:

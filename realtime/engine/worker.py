@@ -370,7 +370,8 @@ class RenderWorker:
             release_coef=coef_for(r.release_s, sr),
             frame=self._frame_of(r.time, r.frame),
             duration_frames=-1 if r.duration is None else max(1, round(r.duration * sr)),
-            arrival=r.arrival,
+            arrival=r.arrival if r.live else 0.0,
+            target=r.time if r.time is not None else 0.0,
         )
         self._emit(msg, now)
 

@@ -1,0 +1,344 @@
+"""Raw OSC datagrams -> engine calls and query replies. No socket here: tests feed bytes.
+
+Every datagram is counted; what cannot be used is counted by reason and never raises:
+``malformed`` (not OSC), ``unknown`` (address), ``bad_args`` (wrong count or types),
+``out_of_range`` (values outside a control's range), ``errors`` (anything else).
+
+Bundles: a future timetag schedules the bundle's notes at that time on the audio clock
+(the engine places them on their exact sample); nothing sleeps. A timetag already past is
+played at once and counted ``late``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from pythonosc import osc_bundle, osc_message
+from pythonosc.osc_message_builder import OscMessageBuilder
+from pythonosc.parsing import osc_types
+
+from realtime.engine import ControlError, Engine, PresetError
+from realtime.osc.address import CONTROL_PATHS, PREFIX
+
+Target = tuple[str, int]
+Reply = tuple[bytes, Target]
+
+
+class BadArgs(ValueError):
+    """Wrong count or types of arguments."""
+
+
+@dataclass
+class OscCounters:
+    packets: int = 0
+    messages: int = 0
+    malformed: int = 0
+    unknown: int = 0
+    bad_args: int = 0
+    out_of_range: int = 0
+    errors: int = 0
+    scheduled: int = 0
+    late: int = 0
+    replies: int = 0
+
+    @property
+    def bad(self) -> int:
+        return self.malformed + self.unknown + self.bad_args + self.out_of_range + self.errors
+
+    def as_dict(self) -> dict[str, int]:
+        return {**asdict(self), "bad_packets": self.bad}
+
+
+def build(address: str, *args: Any) -> bytes:
+    b = OscMessageBuilder(address)
+    for a in args:
+        b.add_arg(a)
+    return b.build().dgram  # type: ignore[no-any-return]
+
+
+def _timed_messages(
+    data: bytes, timetag: float = osc_types.IMMEDIATELY
+) -> list[tuple[float, osc_message.OscMessage]]:
+    """(unix timetag or IMMEDIATELY, message) for every message, nested bundles included."""
+    if osc_bundle.OscBundle.dgram_is_bundle(data):
+        bundle = osc_bundle.OscBundle(data)
+        tag = bundle.timestamp if bundle.timestamp != osc_types.IMMEDIATELY else timetag
+        out: list[tuple[float, osc_message.OscMessage]] = []
+        for content in bundle:
+            if isinstance(content, osc_message.OscMessage):
+                out.append((tag, content))
+            else:
+                out.extend(_timed_messages(content.dgram, tag))
+        return out
+    if osc_message.OscMessage.dgram_is_message(data):
+        return [(timetag, osc_message.OscMessage(data))]
+    raise BadArgs("not an OSC message or bundle")
+
+
+def _num(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise BadArgs(f"expected a number, got {v!r}")
+    return float(v)
+
+
+def _switch(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    x = _num(v)
+    if x not in (0.0, 1.0):
+        raise ControlError(f"on/off value {x:g} outside 0..1")
+    return x == 1.0
+
+
+class OscDispatcher:
+    """Turns OSC datagrams into engine calls; ``handle_datagram`` returns the replies."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        prefix: str = PREFIX,
+        reply_port: int | None = None,
+        extra_status: Callable[[], dict[str, Any]] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.prefix = prefix.rstrip("/")
+        self.reply_port = reply_port
+        self.extra_status = extra_status
+        self.counters = OscCounters()
+        self.last_problem = ""
+        self._handlers: dict[
+            str, Callable[[list[Any], float | None, float, Target | None], list[Reply]]
+        ] = {
+            "note_on": self._note_on,
+            "note_off": self._note_off,
+            "sustain": self._sustain,
+            "panic": self._panic,
+            "note_mix": self._note_mix,
+            "latent/randomize": self._randomize,
+            "preset": self._preset,
+            "preset/save": self._preset_save,
+            "info": self._info,
+            "status": self._status,
+        }
+
+    # --- entry point ------------------------------------------------------------------------
+    def handle_datagram(
+        self, data: bytes, sender: Target | None = None, arrival: float | None = None
+    ) -> list[Reply]:
+        """One UDP payload. Never raises; returns ``(datagram, (host, port))`` replies."""
+        arrival = time.perf_counter() if arrival is None else arrival
+        self.counters.packets += 1
+        try:
+            messages = _timed_messages(bytes(data))
+        except Exception as exc:  # python-osc raises several types on garbage
+            self._problem("malformed", f"malformed packet ({type(exc).__name__})")
+            return []
+        replies: list[Reply] = []
+        wall = time.time()
+        for tag, msg in messages:
+            self.counters.messages += 1
+            when = self._when(tag, wall, arrival)
+            replies.extend(self._dispatch(msg, when, arrival, sender))
+        self.counters.replies += len(replies)
+        return replies
+
+    def _when(self, tag: float, wall: float, arrival: float) -> float | None:
+        """A timetag (unix seconds) as a perf_counter instant; None: play now."""
+        if tag == osc_types.IMMEDIATELY:
+            return None
+        ahead = tag - wall
+        if ahead <= 0:
+            self.counters.late += 1
+            return None
+        self.counters.scheduled += 1
+        return arrival + ahead
+
+    def _dispatch(
+        self, msg: osc_message.OscMessage, when: float | None, arrival: float, sender: Target | None
+    ) -> list[Reply]:
+        address = msg.address
+        if not address.startswith(self.prefix + "/"):
+            self._problem("unknown", f"unknown address {address}")
+            return []
+        path = address[len(self.prefix) + 1 :].rstrip("/")
+        args = list(msg.params)
+        try:
+            handler = self._handlers.get(path)
+            if handler is not None:
+                return handler(args, when, arrival, sender)
+            if path.startswith("style/") and path[6:] in self.engine.controls.style_names:
+                self.engine.controls.set_style(path[6:], _num(self._one(args)))
+                return []
+            if path in CONTROL_PATHS:
+                self._set_control(path, args)
+                return []
+            self._problem("unknown", f"unknown address {address}")
+        except BadArgs as exc:
+            self._problem("bad_args", f"{address}: {exc}")
+        except (ControlError, ValueError, PresetError) as exc:
+            kind = "out_of_range" if "outside" in str(exc) else "bad_args"
+            self._problem(kind, f"{address}: {exc}")
+        except Exception as exc:
+            self._problem("errors", f"{address}: {type(exc).__name__}: {exc}")
+        return []
+
+    def _problem(self, kind: str, text: str) -> None:
+        setattr(self.counters, kind, getattr(self.counters, kind) + 1)
+        self.last_problem = text
+
+    @staticmethod
+    def _one(args: list[Any]) -> Any:
+        if len(args) != 1:
+            raise BadArgs(f"takes 1 argument, got {len(args)}")
+        return args[0]
+
+    # --- handlers ----------------------------------------------------------------------------
+    def _note_on(
+        self, args: list[Any], when: float | None, arrival: float, _: Target | None
+    ) -> list[Reply]:
+        if not 2 <= len(args) <= 3:
+            raise BadArgs(f"note_on takes pitch velocity [duration], got {len(args)} arguments")
+        pitch, velocity = _num(args[0]), _num(args[1])
+        duration = _num(args[2]) if len(args) == 3 else None
+        if velocity == 0:
+            self.engine.note_off(round(pitch), time=when)
+            return []
+        self.engine.note_on(
+            round(pitch) if pitch == round(pitch) else pitch,  # type: ignore[arg-type]
+            velocity,
+            duration,
+            time=when,
+            arrival=arrival,
+        )
+        return []
+
+    def _note_off(
+        self, args: list[Any], when: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        self.engine.note_off(round(_num(self._one(args))), time=when)
+        return []
+
+    def _sustain(
+        self, args: list[Any], when: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        self.engine.sustain(_switch(self._one(args)), time=when)
+        return []
+
+    def _panic(
+        self, args: list[Any], _w: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        self.engine.panic()
+        return []
+
+    def _set_control(self, name: str, args: list[Any]) -> None:
+        spec = self.engine.controls.specs[name]
+        if spec.boolean:
+            self.engine.set(name, _switch(self._one(args)))
+        elif spec.size == 0:
+            self.engine.set(name, _num(self._one(args)))
+        else:
+            if not args:
+                raise BadArgs(f"{name} takes 1..{spec.size} numbers")
+            self.engine.set(name, [_num(a) for a in args])
+
+    def _note_mix(
+        self, args: list[Any], _w: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        if len(args) != 21:
+            raise BadArgs(f"note_mix takes 12 pitch-class + 9 octave weights, got {len(args)}")
+        values = [_num(a) for a in args]
+        controls = self.engine.controls
+        for name, part in (("pitch_class_mix", values[:12]), ("octave_mix", values[12:])):
+            controls._validate(controls.specs[name], part, controls.get(name))  # all or nothing
+        self.engine.set("pitch_class_mix", values[:12])
+        self.engine.set("octave_mix", values[12:])
+        return []
+
+    def _randomize(
+        self, args: list[Any], _w: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        if len(args) > 1:
+            raise BadArgs("latent/randomize takes [scale]")
+        scale = _num(args[0]) if args else 1.0
+        if not 0 <= scale <= 4:
+            raise ControlError(f"scale {scale:g} outside 0..4")
+        self.engine.randomize_latent(scale)
+        return []
+
+    def _preset(
+        self, args: list[Any], _w: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        name = self._one(args)
+        if not isinstance(name, str):
+            raise BadArgs("preset takes a name or a path")
+        warnings = self.engine.load_preset(name)
+        if warnings:
+            self.last_problem = "; ".join(warnings)
+        return []
+
+    def _preset_save(
+        self, args: list[Any], _w: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        path = self._one(args)
+        if not isinstance(path, str) or not path.endswith(".json"):
+            raise BadArgs("preset/save takes a path ending in .json")
+        self.engine.save_preset(path)
+        return []
+
+    # --- queries -----------------------------------------------------------------------------
+    def _target(self, args: list[Any], sender: Target | None) -> Target | None:
+        if len(args) > 1:
+            raise BadArgs("queries take [reply-port]")
+        port = self.reply_port
+        if args:
+            p = _num(args[0])
+            if not 1 <= p <= 65535 or p != int(p):
+                raise ControlError(f"reply port {p:g} outside 1..65535")
+            port = int(p)
+        if sender is None:
+            return None
+        return (sender[0], port) if port else sender
+
+    def _info(
+        self, args: list[Any], _w: float | None, _a: float, sender: Target | None
+    ) -> list[Reply]:
+        target = self._target(args, sender)
+        if target is None:
+            return []
+        info = self.engine.info()
+        info["osc_prefix"] = self.prefix
+        p = self.prefix
+        return [
+            (build(f"{p}/info", json.dumps(info)), target),
+            (build(f"{p}/info/styles", *info["styles"]), target),
+        ]
+
+    def status(self) -> dict[str, Any]:
+        s = self.engine.stats()
+        s["osc"] = self.counters.as_dict()
+        s["osc_last_problem"] = self.last_problem
+        if self.extra_status is not None:
+            s.update(self.extra_status())
+        return s
+
+    def _status(
+        self, args: list[Any], _w: float | None, _a: float, sender: Target | None
+    ) -> list[Reply]:
+        target = self._target(args, sender)
+        if target is None:
+            return []
+        s = self.status()
+        p = self.prefix
+        lat = [float(s["latency_ms_p50"] or 0.0), float(s["latency_ms_p99"] or 0.0)]
+        return [
+            (build(f"{p}/status", json.dumps(s)), target),
+            (build(f"{p}/status/latency", *lat), target),
+            (build(f"{p}/status/voices", int(s["voices"])), target),
+            (build(f"{p}/status/underflows", int(s["underflows"])), target),
+            (build(f"{p}/status/bad_packets", int(self.counters.bad)), target),
+        ]
