@@ -1,20 +1,26 @@
 """Freewheel: the engine's own worker and callback driven block by block, as fast as the
 CPU goes, for offline renders (``waefader render``) and offline latency checks.
 
-Events carry frames on the audio clock, so every note starts at its exact sample. The
-driver submits the events of the next ``schedule_horizon`` ahead, lets the worker handle
-them in this thread (same code as the live worker thread), then calls the callback.
+Events carry frames on the audio clock, so every note starts at its exact sample. Before
+each block the driver posts the events that fall inside it (in time order, so control
+changes apply to the notes after them), lets the worker handle them in this thread (the
+same code as the live worker thread), then calls the callback.
+
+An action may also be a callable ``f(frame)`` (a control change, an OSC message through
+the dispatcher): it is called, in order, when its block comes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 
 import numpy as np
 
 from realtime.engine.engine import Engine
 from realtime.engine.events import Event, NoteOff, NoteOn, Panic, Sustain
+
+Action = Event | Callable[[int], object]
 
 
 def at_frame(event: Event, frame: int) -> Event:
@@ -26,7 +32,7 @@ def at_frame(event: Event, frame: int) -> Event:
 
 def freewheel(
     engine: Engine,
-    events: Iterable[tuple[float, Event]],
+    events: Iterable[tuple[float, Action]],
     *,
     blocksize: int = 256,
     tail_s: float = 3.0,
@@ -35,7 +41,8 @@ def freewheel(
     """Yield output blocks ``(blocksize, channels)`` float32 (fresh arrays) until every
     event has played and the voices are silent (at most ``tail_s`` after the last event).
 
-    ``events``: ``(seconds from the start, event)`` in any order."""
+    ``events``: ``(seconds from the start, event or callable)`` in any order (ties keep
+    their order)."""
     sr = engine.config.sample_rate
     ch = channels or engine.config.channels
     worker, mixer = engine.worker, engine.mixer
@@ -43,15 +50,17 @@ def freewheel(
     timed = sorted(
         ((origin + round(t * sr), i, ev) for i, (t, ev) in enumerate(events)), key=lambda x: x[:2]
     )
-    ahead = engine.worker.horizon + blocksize
     last = timed[-1][0] if timed else origin
     limit = last + round(tail_s * sr)
     k = 0
     frame = mixer.frame
     while True:
-        while k < len(timed) and timed[k][0] < frame + ahead:
-            f, _, ev = timed[k]
-            engine.post(at_frame(ev, max(f, frame)))
+        while k < len(timed) and timed[k][0] < frame + blocksize:
+            f, _, action = timed[k]
+            if callable(action):
+                action(max(f, frame))
+            else:
+                engine.post(at_frame(action, max(f, frame)))
             k += 1
         worker.drain(frame)
         block = np.zeros((blocksize, ch), np.float32)
@@ -64,7 +73,7 @@ def freewheel(
 
 
 def render_offline(
-    engine: Engine, events: Iterable[tuple[float, Event]], **kwargs: object
+    engine: Engine, events: Iterable[tuple[float, Action]], **kwargs: object
 ) -> np.ndarray:
     """The whole freewheel render as one ``(frames, channels)`` array."""
     blocks = list(freewheel(engine, events, **kwargs))  # type: ignore[arg-type]

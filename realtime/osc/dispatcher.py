@@ -111,6 +111,7 @@ class OscDispatcher:
         self.extra_status = extra_status
         self.counters = OscCounters()
         self.last_problem = ""
+        self._at_frame: int | None = None  # freewheel: place notes on this audio-clock frame
         self._handlers: dict[
             str, Callable[[list[Any], float | None, float, Target | None], list[Reply]]
         ] = {
@@ -128,10 +129,16 @@ class OscDispatcher:
 
     # --- entry point ------------------------------------------------------------------------
     def handle_datagram(
-        self, data: bytes, sender: Target | None = None, arrival: float | None = None
+        self,
+        data: bytes,
+        sender: Target | None = None,
+        arrival: float | None = None,
+        frame: int | None = None,
     ) -> list[Reply]:
-        """One UDP payload. Never raises; returns ``(datagram, (host, port))`` replies."""
+        """One UDP payload. Never raises; returns ``(datagram, (host, port))`` replies.
+        ``frame`` (offline render): notes start on that audio-clock frame, timetags aside."""
         arrival = time.perf_counter() if arrival is None else arrival
+        self._at_frame = frame
         self.counters.packets += 1
         try:
             messages = _timed_messages(bytes(data))
@@ -149,7 +156,7 @@ class OscDispatcher:
 
     def _when(self, tag: float, wall: float, arrival: float) -> float | None:
         """A timetag (unix seconds) as a perf_counter instant; None: play now."""
-        if tag == osc_types.IMMEDIATELY:
+        if tag == osc_types.IMMEDIATELY or self._at_frame is not None:
             return None
         ahead = tag - wall
         if ahead <= 0:
@@ -206,13 +213,14 @@ class OscDispatcher:
         pitch, velocity = _num(args[0]), _num(args[1])
         duration = _num(args[2]) if len(args) == 3 else None
         if velocity == 0:
-            self.engine.note_off(round(pitch), time=when)
+            self.engine.note_off(round(pitch), time=when, frame=self._at_frame)
             return []
         self.engine.note_on(
             round(pitch) if pitch == round(pitch) else pitch,  # type: ignore[arg-type]
             velocity,
             duration,
             time=when,
+            frame=self._at_frame,
             arrival=arrival,
         )
         return []
@@ -220,13 +228,13 @@ class OscDispatcher:
     def _note_off(
         self, args: list[Any], when: float | None, _a: float, _s: Target | None
     ) -> list[Reply]:
-        self.engine.note_off(round(_num(self._one(args))), time=when)
+        self.engine.note_off(round(_num(self._one(args))), time=when, frame=self._at_frame)
         return []
 
     def _sustain(
         self, args: list[Any], when: float | None, _a: float, _s: Target | None
     ) -> list[Reply]:
-        self.engine.sustain(_switch(self._one(args)), time=when)
+        self.engine.sustain(_switch(self._one(args)), time=when, frame=self._at_frame)
         return []
 
     def _panic(
