@@ -1,0 +1,165 @@
+"""MIDI: the handler, the CC map and its file, MIDI files, and a real JACK MIDI port."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import mido
+import pytest
+from conftest import make_engine, need_jack
+
+from realtime.engine.events import NoteRequest, TimedRequest
+from realtime.midi.handler import MidiHandler
+from realtime.midi.mapping import CcMap, MidiError
+from realtime.midi.midifile import read_midi_file
+from realtime.midi.ports import list_inputs, open_input
+
+
+def drained(eng) -> list[object]:
+    out = []
+    while not eng.worker.queue.empty():
+        out.append(eng.worker.queue.get_nowait()[1])
+    return out
+
+
+def test_notes_velocity_and_sustain() -> None:
+    eng = make_engine()
+    h = MidiHandler(eng)
+    for msg in [
+        mido.Message("note_on", note=60, velocity=90),
+        mido.Message("note_on", note=60, velocity=0),  # running-status note-off
+        mido.Message("note_off", note=62),
+        mido.Message("control_change", control=64, value=127),
+        mido.Message("pitchwheel", pitch=100),
+    ]:
+        h.handle(msg)
+    on, off1, off2, pedal = drained(eng)
+    assert isinstance(on, NoteRequest) and on.pitch == 60 and on.gain == pytest.approx(90 / 127)
+    assert isinstance(off1, TimedRequest) and off1.value == 60 and off2.value == 62
+    assert pedal.value == 1
+    assert h.counts == {"notes": 1, "note_offs": 2, "cc": 1, "ignored": 1, "errors": 0}
+
+
+def test_default_cc_map_moves_faders() -> None:
+    eng = make_engine()
+    h = MidiHandler(eng)
+    h.handle(mido.Message("control_change", control=7, value=127))
+    h.handle(mido.Message("control_change", control=21, value=127))  # second style
+    h.handle(mido.Message("control_change", control=74, value=0))  # latent x
+    h.handle(mido.Message("control_change", control=72, value=0))  # release (log)
+    assert eng.get("gain") == 6.0 and eng.get("style") == (1.0, 1.0)
+    assert eng.get("latent")[0] == -3.0 and eng.get("release") == pytest.approx(0.01)
+    h.handle(mido.Message("control_change", control=123, value=0))  # all notes off
+    assert eng.mixer.inbox[-1].kind == 5  # PANIC
+
+
+def test_cc_map_file_and_its_errors(tmp_path) -> None:
+    eng = make_engine()
+    good = tmp_path / "map.json"
+    good.write_text(
+        json.dumps(
+            {
+                "cc": {
+                    "7": "variation",
+                    "30": "style/violin",
+                    "31": {"target": "release", "min": 0.1, "max": 2, "curve": "log"},
+                }
+            }
+        )
+    )
+    ccmap = CcMap.for_controls(eng.controls, good)
+    assert ccmap.describe()[7] == "variation" and ccmap.describe()[30] == "style/1"
+    assert ccmap.describe()[1] == "variation"  # the default map stays
+    h = MidiHandler(eng, ccmap)
+    h.handle(mido.Message("control_change", control=31, value=127))
+    assert eng.get("release") == pytest.approx(2.0)
+    for bad in [
+        {"cc": {"7": "nope"}},
+        {"cc": {"64": "gain"}},
+        {"cc": {"200": "gain"}},
+        {"cc": {"7": "latent"}},
+        {"cc": {"7": "style/tuba"}},
+        {"cc": {"7": {"target": "gain", "min": -200}}},
+        {"nocc": 1},
+    ]:
+        good.write_text(json.dumps(bad))
+        with pytest.raises(MidiError):
+            CcMap.for_controls(eng.controls, good)
+    good.write_text("{oops")
+    with pytest.raises(MidiError, match="not readable"):
+        CcMap.for_controls(eng.controls, good)
+
+
+def test_channel_filter() -> None:
+    eng = make_engine()
+    h = MidiHandler(eng, channel=2)
+    h.handle(mido.Message("note_on", note=60, velocity=90, channel=0))
+    h.handle(mido.Message("note_on", note=61, velocity=90, channel=2))
+    assert [r.pitch for r in drained(eng)] == [61] and h.counts["ignored"] == 1
+
+
+def test_midi_file_times_follow_the_tempo(tmp_path) -> None:
+    mid = mido.MidiFile(ticks_per_beat=480)
+    tr = mido.MidiTrack()
+    mid.tracks.append(tr)
+    tr.append(mido.MetaMessage("set_tempo", tempo=500000))  # 120 bpm
+    tr.append(mido.Message("note_on", note=60, velocity=100, time=480))  # 0.5 s
+    tr.append(mido.MetaMessage("set_tempo", tempo=250000, time=0))  # 240 bpm
+    tr.append(mido.Message("note_off", note=60, time=480))  # + 0.25 s
+    path = tmp_path / "t.mid"
+    mid.save(path)
+    events = read_midi_file(path)
+    assert [round(t, 6) for t, _ in events] == [0.5, 0.75]
+    (tmp_path / "bad.mid").write_bytes(b"MThd nope")
+    with pytest.raises(MidiError):
+        read_midi_file(tmp_path / "bad.mid")
+
+
+@pytest.mark.jack
+def test_a_real_jack_midi_port_plays_the_engine() -> None:
+    """A virtual JACK MIDI output (another program) connected to our input port."""
+    need_jack()
+    eng = make_engine()
+    h = MidiHandler(eng)
+    backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+    keyboard = backend.open_output("test-keyboard", virtual=True)
+    inp = open_input(
+        lambda msg, arrival: h.handle(msg, arrival=arrival), port="test-keyboard", api="jack"
+    )
+    try:
+        assert "test-keyboard" in inp.name and any(
+            "test-keyboard" in n for n in list_inputs("jack")["jack"]
+        )
+        time.sleep(0.1)
+        keyboard.send(mido.Message("note_on", note=64, velocity=100))
+        keyboard.send(mido.Message("control_change", control=7, value=0))
+        keyboard.send(mido.Message("note_off", note=64))
+        deadline = time.perf_counter() + 3
+        while h.counts["note_offs"] < 1 and time.perf_counter() < deadline:
+            time.sleep(0.01)
+    finally:
+        inp.close()
+        keyboard.close()
+    assert h.counts["notes"] == 1 and h.counts["cc"] == 1 and h.counts["note_offs"] == 1
+    assert eng.get("gain") == -60.0
+    assert [type(r).__name__ for r in drained(eng)] == ["NoteRequest", "TimedRequest"]
+
+
+@pytest.mark.jack
+def test_a_virtual_input_port_accepts_connections() -> None:
+    need_jack()
+    got = []
+    inp = open_input(lambda msg, arrival: got.append(msg), port="virtual", api="jack")
+    try:
+        backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+        name = next(n for n in backend.get_output_names() if "waefader" in n)
+        out = backend.open_output(name)
+        out.send(mido.Message("note_on", note=50, velocity=20))
+        deadline = time.perf_counter() + 3
+        while not got and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        out.close()
+    finally:
+        inp.close()
+    assert got and got[0].note == 50
