@@ -1,0 +1,128 @@
+"""Options and helpers shared by the engine commands (serve, render, latency, bench poly)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from realtime.engine import ControlError, Engine, EngineConfig, EngineError, PresetError
+from realtime.renderer import NoteRenderer
+
+BLOCKSIZE = 256
+
+
+class CliError(Exception):
+    """A user mistake or an unusable environment: printed as one line, exit code 2."""
+
+
+def add_model(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        help="exported model folder (default: the shipped model)",
+    )
+
+
+def add_audio(ap: argparse.ArgumentParser, blocksize: int = BLOCKSIZE) -> None:
+    g = ap.add_argument_group("audio")
+    g.add_argument("--device", default=None, help="output device: index or name fragment")
+    g.add_argument(
+        "--blocksize",
+        type=int,
+        default=blocksize,
+        help=f"frames per callback (default {blocksize})",
+    )
+    g.add_argument(
+        "--samplerate",
+        type=int,
+        default=None,
+        help="device sample rate (default: the device's own)",
+    )
+    g.add_argument("--voices", type=int, default=32, help="polyphony (default 32)")
+    g.add_argument(
+        "--fixed-latency",
+        type=float,
+        default=None,
+        metavar="MS",
+        help="delay every live event to this constant latency (zero jitter)",
+    )
+
+
+def add_controls(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("sound")
+    g.add_argument("--preset", default=None, help="preset name or JSON file")
+    g.add_argument("--gain", type=float, default=None, help="output gain in dB")
+    g.add_argument("--fx", action="store_true", help="the post-FX chain (pedalboard)")
+
+
+def load_renderer(model: Path | None) -> NoteRenderer:
+    from realtime.manifest import ModelError
+    from realtime.model import load_model
+
+    try:
+        return load_model(model)
+    except ModelError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot read model {model}: {exc}") from None
+
+
+def device_rate(args: argparse.Namespace) -> int:
+    """--samplerate, else the chosen device's default rate (48000 when there is none)."""
+    if args.samplerate:
+        return int(args.samplerate)
+    try:
+        from realtime.engine.stream import resolve_device
+
+        return int(resolve_device(args.device).default_samplerate)
+    except EngineError:
+        return 48000
+
+
+def engine_config(args: argparse.Namespace, sample_rate: int, **extra: Any) -> EngineConfig:
+    device = args.device
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    try:
+        return EngineConfig(
+            sample_rate=sample_rate,
+            blocksize=args.blocksize,
+            device=device,
+            max_voices=args.voices,
+            fixed_latency_ms=args.fixed_latency,
+            **extra,
+        )
+    except EngineError as exc:
+        raise CliError(str(exc)) from None
+
+
+def apply_controls(engine: Engine, args: argparse.Namespace) -> None:
+    try:
+        if args.preset:
+            for warning in engine.load_preset(args.preset):
+                print(f"preset: {warning}", file=sys.stderr)
+        if args.gain is not None:
+            engine.set("gain", args.gain)
+        if args.fx:
+            engine.set("fx", True)
+    except (PresetError, ControlError) as exc:
+        raise CliError(str(exc)) from None
+
+
+def run(prog: str, body: Callable[[], int]) -> int:
+    """Run a command body; user-facing errors become one line on stderr and exit 2."""
+    from realtime.midi.mapping import MidiError
+    from realtime.osc.server import OscError
+
+    try:
+        return body()
+    except (CliError, EngineError, PresetError, ControlError, MidiError, OscError) as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
