@@ -26,7 +26,7 @@ pytest: setup
 
 test: lint typecheck pytest
 
-# The full default corpus (about 2,800 notes; see docs/DATASET.md for time and size).
+# The full default corpus (2,709 notes, about 1 minute, 339 MiB; see docs/DATASET.md).
 corpus: setup
 	$(WAEFADER) dataset build --out data/corpus
 
