@@ -158,15 +158,23 @@ class MCNNConfig:
     """The MCNN inverter (Arik et al. 2018): ``n_heads`` parallel heads, each a stack of
     transposed Conv1d layers with the given ``strides`` (their product is the hop),
     ``kernels`` and output ``channels`` (the last is 1), ELU between layers; a trainable
-    scale per head, the heads summed, a scaled softsign with trainable parameters."""
+    scale per head, the heads summed, a scaled softsign with trainable parameters.
+
+    ``input_scale``: the model always takes the log-Mel features; ``linear`` (default)
+    turns them back into linear Mel magnitudes inside the graph first, so the layers see
+    inputs proportional to the output amplitude (measured: with ``log`` the net barely
+    learned the level after 1,500 steps, see docs/TRAINING.md)."""
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
     n_heads: int = 2
     strides: tuple[int, ...] = (4, 4, 4, 4)
     kernels: tuple[int, ...] = (8, 8, 8, 8)
     channels: tuple[int, ...] = (96, 32, 12, 1)
+    input_scale: str = "linear"
 
     def __post_init__(self) -> None:
+        if self.input_scale not in ("linear", "log"):
+            raise ValueError("input_scale must be 'linear' or 'log'")
         if not len(self.strides) == len(self.kernels) == len(self.channels):
             raise ValueError("strides, kernels and channels need one entry per layer")
         prod = 1
@@ -190,9 +198,26 @@ class MCNNConfig:
         return _from_dict(cls, d)
 
     @classmethod
+    def for_features(cls, features: FeatureConfig) -> MCNNConfig:
+        """The default architecture; for a hop other than 256 the strides are refactored
+        (4s, then a 2) and the other lists follow the default pattern."""
+        default = cls()
+        if features.hop == default.features.hop:
+            return cls(features=features)
+        strides = _factor_strides(features.hop)
+        n = len(strides)
+        chans = (*tuple(max(1, default.channels[0] // 3**i) for i in range(n - 1)), 1)
+        return cls(
+            features=features,
+            strides=strides,
+            kernels=tuple(2 * s for s in strides),
+            channels=chans,
+        )
+
+    @classmethod
     def tiny(cls, features: FeatureConfig | None = None) -> MCNNConfig:
         f = features or FeatureConfig()
-        strides = _tiny_strides(f.hop)
+        strides = _factor_strides(f.hop)
         return cls(
             features=f,
             n_heads=2,
@@ -202,7 +227,7 @@ class MCNNConfig:
         )
 
 
-def _tiny_strides(hop: int) -> tuple[int, ...]:
+def _factor_strides(hop: int) -> tuple[int, ...]:
     """Factor the hop into strides of 4 (and one 2 if needed)."""
     out: list[int] = []
     while hop % 4 == 0 and hop > 1:

@@ -1,9 +1,16 @@
 """MCNN spectrogram inversion (Arik, Jun, Diamos 2018, arXiv 1808.06719), sized for one CPU core.
 
 ``features (B, n_mels, T)`` (the fixed-scale log-Mel features themselves) ->
-``waveform (B, T * hop)``. Each head is a stack of strided transposed Conv1d layers with
-ELU between them; a trainable scalar weights each head; the heads are summed and passed
-through a scaled softsign ``a * x / (1 + |b * x|)`` with trainable ``a`` and ``b``.
+``waveform (B, T * hop)``. With ``input_scale="linear"`` (default) the graph first maps the
+features back to linear Mel magnitudes, which scale with the output amplitude. Each head is
+a stack of strided transposed Conv1d layers with ELU between them; a trainable scalar
+weights each head; the heads are summed and passed through a scaled softsign
+``a * x / (1 + |b * x|)`` with trainable ``a`` and ``b``.
+
+Known limit (measured, docs/TRAINING.md): the network is translation-equivariant with a
+total stride of one hop, so a stationary input frame sequence gives an output that is
+periodic with period ``hop``; steady partials land on multiples of ``sample_rate / hop``
+(86.1 Hz at the defaults) instead of their true frequencies.
 
 Chunked rendering. Every layer has ``kernel >= stride`` and crops its padding so that
 ``L`` inputs give exactly ``L * stride`` outputs; an output sample therefore depends on
@@ -65,6 +72,9 @@ class MCNN(nn.Module):
         self.softsign_b = nn.Parameter(torch.tensor(1.0))
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
+        if self.cfg.input_scale == "linear":
+            fc = self.cfg.features
+            features = torch.pow(10.0, (features * fc.db_range + fc.db_floor) / 20.0)
         total = self.head_scale[0] * self.heads[0](features)
         for i in range(1, len(self.heads)):
             total = total + self.head_scale[i] * self.heads[i](features)

@@ -11,10 +11,12 @@ from models.config import MCNNConfig, MCNNTrainConfig
 from models.training.cli_common import add_run_options, overrides, run_guarded, steps_from
 from models.training.data import NoteSet, load_split, open_corpus
 from models.training.distributed import DistInfo, init_distributed, shutdown
+from models.training.errors import TrainingError
 from models.training.loop import LoopSettings, run_loop
 from models.training.mcnn_task import MCNNTask
 from models.training.runs import run_config, write_run_config
 from models.training.session import Session, open_session, restore, setup_threads, start
+from realtime.dsp.features import FeatureConfig
 
 TINY_TRAIN = dict(
     batch_size=4,
@@ -49,8 +51,39 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--tiny", action="store_true", help="toy-sized model and run (tests, smoke runs)"
     )
     p.add_argument("--crop-frames", type=int, help="frames per training crop (default 32)")
+    arch = p.add_argument_group("architecture (defaults: the measured real-time choice)")
+    arch.add_argument("--heads", type=int, help="parallel heads")
+    arch.add_argument("--strides", type=_ints, help="comma-separated, product = hop (4,4,4,4)")
+    arch.add_argument("--kernels", type=_ints, help="comma-separated kernel sizes (8,8,8,8)")
+    arch.add_argument("--channels", type=_ints, help="comma-separated output channels (96,32,12,1)")
     add_run_options(p)
     return p
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+
+
+ARCH_FLAGS = {
+    "heads": "n_heads",
+    "strides": "strides",
+    "kernels": "kernels",
+    "channels": "channels",
+}
+
+
+def model_config(args: argparse.Namespace, fc: FeatureConfig) -> MCNNConfig:
+    """The MCNN for these features: tiny, or the default with any architecture flags."""
+    base = MCNNConfig.tiny(fc) if args.tiny else MCNNConfig.for_features(fc)
+    try:
+        return replace(base, **overrides(args, ARCH_FLAGS))  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise TrainingError(f"bad MCNN architecture: {exc}") from exc
 
 
 def main(argv: list[str] | None = None, prog: str = "waefader train-mcnn") -> int:
@@ -110,7 +143,7 @@ def train(args: argparse.Namespace) -> int:
             load_split(store, "valid", audio=True) if len(store.split_indices("valid")) else None
         )
         fc = store.feature_config
-        mcfg = MCNNConfig.tiny(fc) if args.tiny else MCNNConfig(features=fc)
+        mcfg = model_config(args, fc)
         base = MCNNTrainConfig(**TINY_TRAIN) if args.tiny else MCNNTrainConfig()  # type: ignore[arg-type]
         tcfg = train_configs(args, base, len(train_set))
         fresh = run_config(

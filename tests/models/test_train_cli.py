@@ -168,3 +168,20 @@ def test_bench_prints_the_figures_contract(capsys: pytest.CaptureFixture[str]) -
     assert out["model"] == "wae-fader" and out["threads"] == 1 and out["examples_per_s"] > 0
     assert [r["model"] for r in out["results"]] == ["wae-fader", "mcnn"]
     assert all(r["examples_per_s"] > 0 for r in out["results"])
+
+
+def test_mcnn_architecture_flags(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["--data", str(corpus), "--tiny", "--steps", "2", *FAST]
+    run = tmp_path / "m"
+    assert (
+        cli_mcnn.main(
+            [*base, "--out", str(run), "--heads", "3", "--channels", "4,4,1", "--kernels", "8,8,8"]
+        )
+        == 0
+    )
+    _, cfg = load_mcnn(run)
+    assert (cfg.n_heads, cfg.channels, cfg.kernels) == (3, (4, 4, 1), (8, 8, 8))
+    assert cli_mcnn.main([*base, "--out", str(tmp_path / "bad"), "--strides", "4,4"]) == 2
+    assert "bad MCNN architecture" in capsys.readouterr().err
