@@ -1,7 +1,8 @@
 """Smoke test: ``waefader play`` in a real X window (Xvfb) on the private JACK dummy server.
 
 The window opens, plays notes from its keyboard and from OSC, shows on the display (a
-screenshot read back from the X server), and quits cleanly on SIGINT (Ctrl+C).
+screenshot read back from the X server), and quits cleanly on SIGINT (Ctrl+C). Without
+any audio device (no JACK server, no sound card) the window opens all the same and says so.
 """
 
 from __future__ import annotations
@@ -51,25 +52,37 @@ def _wait_for(lines: queue.Queue[str], pattern: str, seen: list[str], timeout: f
     raise AssertionError(f"no line matching {pattern!r} in {timeout} s; output:\n{''.join(seen)}")
 
 
-@pytest.mark.jack
-@pytest.mark.timeout(TIMEOUT_S + 30)
-def test_play_opens_a_real_window_plays_and_quits_on_sigint(tiny_model_dir: Path, tmp_path: Path):
-    if not os.environ.get("JACK_DEFAULT_SERVER"):
-        pytest.skip("needs the private JACK dummy server (run through `make pytest`)")
-    assert shutil.which("xvfb-run"), "xvfb-run is a system requirement (package xvfb)"
-    port = _free_udp_port()
-    shot = tmp_path / "window.png"
-    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
+def _window_env(drop: tuple[str, ...] = ()) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY", *drop)}
     env["PYTHONPATH"] = str(REPO)
+    return env
+
+
+def _start_play(
+    model: Path, env: dict[str, str], *args: str
+) -> tuple[subprocess.Popen, queue.Queue]:
+    assert shutil.which("xvfb-run"), "xvfb-run is a system requirement (package xvfb)"
     cmd = [
         "xvfb-run", "-a", "-s", "-screen 0 1600x1100x24",
-        sys.executable, "-m", "waefader_cli", "play", "--model", str(tiny_model_dir),
-        "--osc-port", str(port), "--no-midi", "--play-demo", "--screenshot", str(shot),
+        sys.executable, "-m", "waefader_cli", "play", "--model", str(model), "--no-midi", *args,
     ]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_reader, args=(proc.stdout, lines), daemon=True).start()
+    return proc, lines
+
+
+@pytest.mark.jack
+@pytest.mark.timeout(TIMEOUT_S + 30)
+def test_play_opens_a_real_window_plays_and_quits_on_sigint(tiny_model_dir: Path, tmp_path: Path):
+    if not os.environ.get("JACK_DEFAULT_SERVER"):
+        pytest.skip("needs the private JACK dummy server (run through `make pytest`)")
+    port = _free_udp_port()
+    shot = tmp_path / "window.png"
+    proc, lines = _start_play(tiny_model_dir, _window_env(), "--osc-port", str(port),
+                              "--play-demo", "--screenshot", str(shot))
     seen: list[str] = []
     try:
         opened = _wait_for(lines, r"window open \(pid (\d+)\); audio (.+?) @", seen, TIMEOUT_S)
@@ -89,3 +102,32 @@ def test_play_opens_a_real_window_plays_and_quits_on_sigint(tiny_model_dir: Path
     assert "Traceback" not in output
     image = QImage(str(shot))
     assert image.width() >= 800 and image.height() >= 500, output
+
+
+@pytest.mark.timeout(TIMEOUT_S + 30)
+def test_no_audio_device_at_all_still_opens_the_window(tiny_model_dir: Path):
+    # No JACK server to find (and none auto-started): on a machine without a sound card,
+    # PortAudio then has no output device at all.
+    env = _window_env(drop=("JACK_DEFAULT_SERVER",))
+    env["JACK_NO_START_SERVER"] = "1"
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sounddevice as sd; "
+         "print(sum(d['max_output_channels'] > 0 for d in sd.query_devices()))"],
+        env=env, capture_output=True, text=True, timeout=30,
+    )
+    if probe.stdout.strip() != "0":
+        pytest.skip("this machine has an audio output device: nothing to show without one")
+    proc, lines = _start_play(tiny_model_dir, env, "--osc-port", "0")
+    seen: list[str] = []
+    try:
+        opened = _wait_for(lines, r"window open \(pid (\d+)\); no audio", seen, TIMEOUT_S)
+        os.kill(int(opened.group(1)), signal.SIGINT)
+        _wait_for(lines, r"stopped; ", seen, 15)
+        assert proc.wait(timeout=15) == 0, "".join(seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    output = "".join(seen)
+    assert "no audio output: no audio output device" in output
+    assert "Traceback" not in output
