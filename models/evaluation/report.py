@@ -48,6 +48,7 @@ def report_dict(res: StudyResult) -> dict[str, Any]:
             "reconstruction": {k: m.reconstruction[k] for k in RECON_KEYS},
             "latent_probe": {a: m.probe[a] for a in ATTRIBUTES},
             "generation_full_range": {a: m.generation_full.accuracy[a] for a in ATTRIBUTES},
+            "reconstruction_judged": {a: m.reconstruction_judged[a] for a in ATTRIBUTES},
             "generation_style_by_style": m.generation.style_accuracy,
             "latent_probe_linear": {a: m.probe_linear[a] for a in ATTRIBUTES},
             "style_mixing": m.mixing,
@@ -134,6 +135,11 @@ def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str =
     rows.append(["chance (probe)", *[""] * (2 * len(a) + len(RECON_KEYS)),
                  *(_fmt(chance[k]) for k in a)])
     lines += _table(header, rows)
+    lines += ["## Judges on reconstructions (test notes, true condition)", "",
+              "If these are high but generation is low, the prior samples are off, not the "
+              "judges.", ""]
+    lines += _table(["model", *a], [[n, *(_fmt(m["reconstruction_judged"][k]) for k in a)]
+                                    for n, m in rep["models"].items()])
     lines += ["## Style mixing (judge p(B) along A -> B)", ""]
     lines += _table(["model", "spearman", "rising fraction", "p(B) at A", "p(B) at B"], [
         [n, *(_fmt(m["style_mixing"].get(k)) for k in

@@ -62,6 +62,7 @@ class Subject:
 class ModelResult:
     name: str
     reconstruction: dict[str, float]
+    reconstruction_judged: dict[str, float]  # judges on the reconstructions (true labels)
     generation: GenerationResult
     generation_full: GenerationResult
     mix_paths: list[MixPath]
@@ -123,6 +124,9 @@ def evaluate_model(subject: Subject, store: CorpusStore, judges: Judges, s: Eval
     recon = reconstruct(model, store, rec_idx, labels)
     rec_metrics = feature_metrics(np.asarray(store.features[rec_idx], np.float32), recon,
                                   store.feature_config)
+    # Do the judges still hear the attributes after the autoencoder? Separates "the judges
+    # fail on decoder outputs" from "the prior samples are off" when generation is poor.
+    rec_judged = judges.accuracy(recon, _sub(labels, rec_idx))
     gen = judge_generation(model, judges, random_notes(
         store.styles, ranges, s.gen_per_style, "octaves_3_4", rng), rng)
     gen_full = judge_generation(model, judges, random_notes(
@@ -138,8 +142,8 @@ def evaluate_model(subject: Subject, store: CorpusStore, judges: Judges, s: Eval
                     np.random.default_rng(s.seed))
     z_lat = model.encode(np.asarray(store.features[lat_idx], np.float32))
     examples = reconstruct(model, store, example_idx, labels)
-    return ModelResult(subject.name, rec_metrics, gen, gen_full, paths, mixing, probe, probe_lin,
-                       examples, (z_lat, _sub(labels, lat_idx)))
+    return ModelResult(subject.name, rec_metrics, rec_judged, gen, gen_full, paths, mixing,
+                       probe, probe_lin, examples, (z_lat, _sub(labels, lat_idx)))
 
 
 def evaluate_renderer(renderer: Renderer, name: str, features: np.ndarray,
