@@ -39,7 +39,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--osc-port", type=int, default=9000, help="OSC listen port (0: any free)")
     p.add_argument("--osc-reply-port", type=int, help="port answers to /info and /status go to")
     p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
-    p.add_argument("--midi-port", help="MIDI input port to open (default: a virtual port)")
+    p.add_argument("--midi-port",
+                   help="MIDI input: 'virtual' (default: a port named waefader), name or index")
+    p.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
+    p.add_argument("--midi-channel", type=int, help="listen to one MIDI channel (1..16)")
+    p.add_argument("--cc-map", help="JSON file mapping MIDI CCs to controls")
     p.add_argument("--no-midi", action="store_true", help="do not open MIDI input")
     p.add_argument("--preset", help="preset name or JSON file to start with")
     p.add_argument("--demo-out", type=Path, default=DEFAULT_DEMO,
@@ -78,13 +82,12 @@ def play_options(args: argparse.Namespace) -> PlayOptions:
         device=args.device,
     )
     surfaces = SurfaceOptions(
-        osc=not args.no_osc, osc_host=args.osc_host, osc_port=args.osc_port,
-        osc_reply_port=args.osc_reply_port, midi=not args.no_midi, midi_port=args.midi_port,
+        audio=not args.no_audio, osc=not args.no_osc, osc_host=args.osc_host,
+        osc_port=args.osc_port, osc_reply_port=args.osc_reply_port, midi=not args.no_midi,
+        midi_port=args.midi_port, midi_api=args.midi_api, midi_channel=args.midi_channel,
+        cc_map=args.cc_map,
     )
-    return PlayOptions(
-        model=args.model, audio=not args.no_audio, engine=engine, surfaces=surfaces,
-        preset=args.preset,
-    )
+    return PlayOptions(model=args.model, engine=engine, surfaces=surfaces, preset=args.preset)
 
 
 def run_window(args: argparse.Namespace, prog: str) -> int:

@@ -18,7 +18,7 @@ import numpy as np
 
 from gui.bridge import BackendError, EngineStatus, ModelInfo
 from gui.surfaces import SurfaceOptions, Surfaces
-from realtime.engine import ControlError, Engine, EngineConfig, EngineError, PresetError
+from realtime.engine import ControlError, Engine, EngineConfig, PresetError
 from realtime.manifest import ModelError
 from realtime.model import OnnxSynth, load_model
 
@@ -28,7 +28,6 @@ class PlayOptions:
     """How ``waefader play`` runs: model, audio device and control surfaces."""
 
     model: str | None = None  # None: the shipped default model
-    audio: bool = True  # False: no output stream (the window still works)
     engine: EngineConfig = field(default_factory=EngineConfig)
     surfaces: SurfaceOptions = field(default_factory=SurfaceOptions)
     preset: str | None = None
@@ -84,21 +83,22 @@ class EngineBackend:
 
     # ---- life cycle --------------------------------------------------------------------
     def start(self) -> None:
-        """Worker, audio stream, OSC, MIDI. A missing audio device is reported, not raised."""
-        self._start_engine()
+        """Worker, audio stream, OSC, MIDI (serve's machinery). A missing audio device is
+        reported in ``status()``, not raised; a bad --preset raises BackendError."""
         if self.options.preset:
             self.load_preset(Path(self.options.preset))
+        self._start_surfaces()
+
+    def _start_surfaces(self) -> None:
         self.surfaces.start(self.engine)
         self.started = True
-
-    def _start_engine(self) -> None:
-        try:
-            self.engine.start(audio=self.options.audio)
-            self.audio_error = None if self.options.audio else "audio off (--no-audio)"
-        except EngineError as exc:
-            self.audio_error = str(exc)
+        if not self.options.surfaces.audio:
+            self.audio_error = "audio off (--no-audio)"
+        else:
+            self.audio_error = self.engine.audio_error
 
     def shutdown(self) -> None:
+        """Stop MIDI, OSC, the stream and the render worker."""
         self.surfaces.stop()
         self.engine.stop()
         self.started = False
@@ -145,7 +145,7 @@ class EngineBackend:
             underflows=s.get("underflows"),
             voices=s.get("voices"),
             max_voices=s.get("max_voices"),
-            osc=self.surfaces.osc_address(),
+            osc=self.surfaces.osc_address() if self.options.surfaces.osc else None,
             midi=self.surfaces.midi_port(),
             notes_rendered=int(s.get("notes_rendered") or 0),
         )
@@ -160,12 +160,11 @@ class EngineBackend:
     # ---- model and presets ----------------------------------------------------------------
     def load_model(self, path: str) -> ModelInfo:
         """Swap to another model folder: the old engine keeps playing until the new model
-        has loaded and checked out; then the surfaces move to the new engine."""
+        has loaded and checked out; then audio, OSC and MIDI move to the new engine."""
         synth = open_model(path)
         controls = self.controls()
-        old = self.engine
         self.surfaces.stop()
-        old.stop()
+        self.engine.stop()
         self.engine = self._make_engine(synth)
         self.model = model_info(synth)
         for name in ("normalise", "pitch_class_mix", "octave_mix", "variation", "velocity",
@@ -173,8 +172,7 @@ class EngineBackend:
             with contextlib.suppress(ControlError, KeyError):
                 self.engine.set(name, controls[name])  # else the new model's default
         if self.started:
-            self._start_engine()
-            self.surfaces.start(self.engine)
+            self._start_surfaces()
         for name, value in self.engine.controls.values().items():
             self._forward(name, value)  # the window shows the new model's controls
         return self.model

@@ -25,7 +25,8 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
         ("--samplerate", args.samplerate), ("--voices", args.voices),
         ("--osc-host", args.osc_host), ("--osc-port", args.osc_port),
         ("--osc-reply-port", args.osc_reply_port), ("--midi-port", args.midi_port),
-        ("--preset", args.preset),
+        ("--midi-api", args.midi_api), ("--midi-channel", args.midi_channel),
+        ("--cc-map", args.cc_map), ("--preset", args.preset),
     )
     for flag, value in pairs:
         if value is not None:

@@ -19,12 +19,12 @@ from gui.model_bar import shipped_presets
 from gui.surfaces import SurfaceOptions
 from realtime.engine import EngineConfig
 
-QUIET = SurfaceOptions(osc=False, midi=False)
+QUIET = SurfaceOptions(audio=False, osc=False, midi=False)
 
 
 @pytest.fixture
 def backend(tiny_model_dir: Path):
-    b = EngineBackend(PlayOptions(model=str(tiny_model_dir), audio=False, surfaces=QUIET))
+    b = EngineBackend(PlayOptions(model=str(tiny_model_dir), surfaces=QUIET))
     b.start()
     yield b
     b.shutdown()
@@ -149,7 +149,7 @@ def test_other_model_folder_rebuilds_the_style_bank(
 
 def test_no_audio_device_still_opens_and_says_so(qtbot, tiny_model_dir: Path):
     options = PlayOptions(
-        model=str(tiny_model_dir), surfaces=QUIET,
+        model=str(tiny_model_dir), surfaces=SurfaceOptions(osc=False, midi=False),
         engine=EngineConfig(device="no such audio device at all"),
     )
     backend = EngineBackend(options)

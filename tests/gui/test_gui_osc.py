@@ -17,16 +17,17 @@ from gui.surfaces import SurfaceOptions
 @pytest.fixture
 def osc_window(qtbot, tiny_model_dir: Path):
     options = PlayOptions(
-        model=str(tiny_model_dir), audio=False,
-        surfaces=SurfaceOptions(osc=True, osc_port=0, midi=False),
+        model=str(tiny_model_dir),
+        surfaces=SurfaceOptions(audio=False, osc=True, osc_port=0, midi=False),
     )
     backend = EngineBackend(options)
     backend.start()
     w = MainWindow(EngineBridge(backend, poll_ms=20, drain_ms=10))
     qtbot.addWidget(w)
     w.show()
-    assert backend.surfaces.osc_server is not None, backend.surfaces.errors
-    client = SimpleUDPClient("127.0.0.1", backend.surfaces.osc_server.port)
+    port = backend.surfaces.osc_port()
+    assert port is not None, backend.surfaces.errors
+    client = SimpleUDPClient("127.0.0.1", port)
     yield w, backend, client
     backend.shutdown()
 
@@ -56,3 +57,44 @@ def test_osc_notes_play_in_the_windows_engine(qtbot, osc_window) -> None:
     qtbot.waitUntil(lambda: backend.engine.stats()["notes_rendered"] > before, timeout=5000)
     qtbot.waitUntil(window.note_view.has_note, timeout=3000)
     assert window.status.text("osc").startswith("127.0.0.1:")
+
+
+def test_midi_ccs_move_the_faders_and_notes_play(qtbot, tiny_model_dir: Path) -> None:
+    """MIDI beside the window: serve's MIDI handler, fed on another thread as rtmidi's
+    callback thread feeds it, moves the faders (default CC map) and plays the engine."""
+    import threading
+
+    import mido
+
+    options = PlayOptions(
+        model=str(tiny_model_dir), surfaces=SurfaceOptions(audio=False, osc=False, midi=True),
+    )
+    backend = EngineBackend(options)
+    backend.start()
+    try:
+        window = MainWindow(EngineBridge(backend, poll_ms=20, drain_ms=10))
+        qtbot.addWidget(window)
+        window.show()
+        assert backend.surfaces.server is not None
+        handler = backend.surfaces.server.midi_handler
+        before = backend.engine.stats()["notes_rendered"]
+        messages = [
+            mido.Message("control_change", control=7, value=0),  # volume -> gain -60 dB
+            mido.Message("control_change", control=21, value=127),  # second style -> 1.0
+            mido.Message("control_change", control=1, value=127),  # mod wheel -> variation 1
+            mido.Message("note_on", note=62, velocity=90),
+        ]
+        feeder = threading.Thread(target=lambda: [handler.handle(m) for m in messages])
+        feeder.start()
+        feeder.join()
+        qtbot.waitUntil(lambda: window.play.value("gain") == -60.0, timeout=3000)
+        qtbot.waitUntil(lambda: window.styles.values()[1] == 1.0, timeout=3000)
+        qtbot.waitUntil(lambda: window.latent.variation_amount() == 1.0, timeout=3000)
+        qtbot.waitUntil(
+            lambda: backend.engine.stats()["notes_rendered"] > before, timeout=5000
+        )
+        assert handler.counts["cc"] == 3 and handler.counts["notes"] == 1
+        status_midi = window.status.text("midi")
+        assert status_midi == (backend.surfaces.midi_port() or "off")
+    finally:
+        backend.shutdown()
