@@ -54,6 +54,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                    help="save a PNG of the window as the display shows it, after --play-demo")
     p.add_argument("--play-demo", action="store_true",
                    help="play a short phrase on the keyboard once the window is up")
+    p.add_argument("--quit-after", type=float, metavar="S",
+                   help="close the window after S seconds (demos, scripted screenshots)")
     return p
 
 
@@ -91,6 +93,7 @@ def play_options(args: argparse.Namespace) -> PlayOptions:
 
 
 def run_window(args: argparse.Namespace, prog: str) -> int:
+    from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
     from gui.bridge import BackendError, EngineBridge
@@ -111,15 +114,20 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
     window.show()
     if backend.audio_error:
         print(f"{prog}: no audio output: {backend.audio_error}", file=sys.stderr)
-    for problem in backend.surfaces.errors:
+    for problem in backend.problems + backend.notes:
         print(f"{prog}: {problem}", file=sys.stderr)
-        window.statusBar().showMessage(problem)  # type: ignore[union-attr]
+    if backend.notes:
+        window.statusBar().showMessage("; ".join(backend.notes), 15000)  # type: ignore[union-attr]
+    if backend.problems:
+        window.show_error("waefader: some parts did not start", "\n".join(backend.problems))
     print(f"{prog}: window open (pid {os.getpid()}); {describe(backend)}", flush=True)
     keep_python_responsive(app, window)
     if args.play_demo or args.screenshot:
         from gui.showcase import Showcase
 
         window.showcase = Showcase(window, args.screenshot, play=args.play_demo)  # type: ignore[attr-defined]
+    if args.quit_after is not None:
+        QTimer.singleShot(round(args.quit_after * 1000), window.close)
     try:
         return app.exec()
     finally:

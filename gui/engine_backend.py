@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gui.bridge import BackendError, EngineStatus, ModelInfo
+from gui.model_bar import resolve_preset
 from gui.surfaces import SurfaceOptions, Surfaces
 from realtime.engine import ControlError, Engine, EngineConfig, PresetError
 from realtime.manifest import ModelError
@@ -67,6 +68,8 @@ class EngineBackend:
         self.model = model_info(synth)
         self.surfaces = Surfaces(options.surfaces)
         self.audio_error: str | None = None
+        self.problems: list[str] = []
+        self.notes: list[str] = []
         self.started = False
 
     def _make_engine(self, synth: OnnxSynth) -> Engine:
@@ -83,11 +86,20 @@ class EngineBackend:
 
     # ---- life cycle --------------------------------------------------------------------
     def start(self) -> None:
-        """Worker, audio stream, OSC, MIDI (serve's machinery). A missing audio device is
-        reported in ``status()``, not raised; a bad --preset raises BackendError."""
+        """Worker, audio stream, OSC, MIDI (serve's machinery). Nothing here is fatal: a
+        missing audio device shows in ``status()``; an unreadable --preset or an OSC port in
+        use is listed in ``problems``; lesser news (no MIDI here, preset styles this model
+        lacks) in ``notes``."""
+        self.problems, self.notes = [], []
         if self.options.preset:
-            self.load_preset(Path(self.options.preset))
+            try:
+                warnings = self.load_preset(resolve_preset(self.options.preset))
+                self.notes += [f"preset: {w}" for w in warnings]
+            except BackendError as exc:
+                self.problems.append(str(exc))
         self._start_surfaces()
+        for error in self.surfaces.errors:
+            (self.notes if error.startswith("MIDI") else self.problems).append(error)
 
     def _start_surfaces(self) -> None:
         self.surfaces.start(self.engine)

@@ -29,6 +29,18 @@ def shipped_presets() -> list[Path]:
     return sorted(found.values(), key=lambda p: p.stem)
 
 
+def resolve_preset(name_or_path: str) -> Path:
+    """A preset file, or a name: the window's shipped presets first, then the engine's own
+    lookup (user folder, engine presets) by name."""
+    path = Path(name_or_path)
+    if path.suffix == ".json" or path.exists():
+        return path
+    for candidate in shipped_presets():
+        if candidate.stem == name_or_path:
+            return candidate
+    return path
+
+
 class ModelBar(QWidget):
     """Emits the paths the user picks; the window does the loading (and shows errors)."""
 

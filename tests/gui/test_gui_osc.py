@@ -98,3 +98,25 @@ def test_midi_ccs_move_the_faders_and_notes_play(qtbot, tiny_model_dir: Path) ->
         assert status_midi == (backend.surfaces.midi_port() or "off")
     finally:
         backend.shutdown()
+
+
+def test_osc_port_in_use_and_bad_preset_are_problems_not_crashes(tiny_model_dir: Path) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        port = taken.getsockname()[1]
+        options = PlayOptions(
+            model=str(tiny_model_dir), preset="no-such-preset-anywhere",
+            surfaces=SurfaceOptions(audio=False, osc=True, osc_port=port, midi=False),
+        )
+        backend = EngineBackend(options)
+        backend.start()
+        try:
+            problems = "\n".join(backend.problems)
+            assert f"OSC off: cannot listen for OSC on 127.0.0.1:{port}" in problems
+            assert "no-such-preset-anywhere" in problems
+            assert backend.status().osc is None
+            backend.note_on(60, 100)  # the engine itself runs
+        finally:
+            backend.shutdown()
