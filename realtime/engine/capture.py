@@ -12,12 +12,20 @@ Prints ``ready`` once the stream runs. Writes OUT.wav and OUT.wav.times.npy
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from realtime.engine.priority import realtime
+
+
+class _State:
+    def __init__(self) -> None:
+        self.frames = 0
+        self.blocks = 0
+        self.rt: bool | None = None
 
 
 def record(out: Path, samplerate: int, blocksize: int, seconds: float, device: str | None) -> int:
@@ -26,22 +34,18 @@ def record(out: Path, samplerate: int, blocksize: int, seconds: float, device: s
 
     buf = np.zeros(int(seconds * samplerate), np.float32)
     times = np.zeros((int(seconds * samplerate / max(blocksize, 1)) + 16, 2), np.float64)
-    state = {"frames": 0, "blocks": 0, "rt": None}
+    state = _State()
 
     def callback(indata: np.ndarray, frames: int, _t: object, _s: object) -> None:
         now = time.perf_counter()
-        if state["rt"] is None:  # real-time thread, like the engine's (else blocks come late)
-            try:
-                os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(70))
-                state["rt"] = True
-            except (OSError, AttributeError):
-                state["rt"] = False
-        f, b = state["frames"], state["blocks"]
+        if state.rt is None:  # a real-time thread, like the engine's (else blocks come late)
+            state.rt = realtime(70)
+        f, b = state.frames, state.blocks
         n = min(frames, buf.shape[0] - f)
         if n > 0 and b < times.shape[0]:
             buf[f : f + n] = indata[:n, 0]
             times[b] = (f, now)
-            state["frames"], state["blocks"] = f + n, b + 1
+            state.frames, state.blocks = f + n, b + 1
 
     dev = int(device) if device and device.isdigit() else device
     with sd.InputStream(
@@ -55,7 +59,7 @@ def record(out: Path, samplerate: int, blocksize: int, seconds: float, device: s
     ):
         print("ready", flush=True)
         sys.stdin.read()  # until the parent closes our stdin
-    n, b = int(state["frames"]), int(state["blocks"])
+    n, b = state.frames, state.blocks
     with AudioFile(str(out), "w", samplerate, 1) as f:
         f.write(buf[None, :n])
     np.save(str(out) + ".times.npy", times[:b])

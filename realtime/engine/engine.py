@@ -30,6 +30,7 @@ from realtime.engine.events import (
 )
 from realtime.engine.mixer import Mixer, db_to_gain
 from realtime.engine.presets import list_presets, load_preset, save_preset
+from realtime.engine.priority import raise_nice
 from realtime.engine.stats import EngineStats
 from realtime.engine.stream import AudioOutput
 from realtime.engine.worker import RenderWorker
@@ -59,6 +60,7 @@ class Engine:
         self._rng_lock = threading.Lock()
         self._fx_made = False
         self._old_switch: float | None = None
+        self.niced = False
         self.controls.subscribe(self._on_control)
         self._on_control("gain", self.controls.get("gain"))
         self.mixer.gain = self.mixer.target_gain
@@ -70,6 +72,7 @@ class Engine:
         if self._old_switch is None:
             self._old_switch = sys.getswitchinterval()
             sys.setswitchinterval(self.config.switch_interval_s)
+            self.niced = raise_nice(self.config.nice)  # threads started from here inherit it
         self.worker.start()
         if audio and self.output is None:
             output = AudioOutput(self.mixer.callback, self.config)

@@ -3,7 +3,6 @@ notices a vanished device (unplugged, server gone) and reopens when it comes bac
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from realtime.engine.config import EngineConfig, EngineError
+from realtime.engine.priority import realtime
 
 
 def _sd() -> Any:
@@ -107,18 +107,9 @@ class AudioOutput:
         self._callback(outdata, frames, time_info, status)
 
     def _raise_priority(self) -> None:
-        """Ask for real-time scheduling of the audio thread, as audio applications do: on a
-        busy machine a normal thread is woken late and the device underflows. Refused
-        (no permission, other OS): the stream runs as it is and stats say so."""
-        prio = self.config.rt_priority
-        self.realtime_thread = False
-        if prio is None or not hasattr(os, "sched_setscheduler"):
-            return
-        try:
-            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(prio))  # this thread only
-            self.realtime_thread = True
-        except (OSError, ValueError):
-            pass
+        """Real-time scheduling for the audio thread, as audio applications ask for: on a
+        busy machine a normal thread is woken late and the device underflows."""
+        self.realtime_thread = realtime(self.config.rt_priority)
 
     def open(self) -> None:
         sd = _sd()

@@ -35,7 +35,6 @@ from itertools import count
 
 import numpy as np
 
-from realtime.dsp.audio_io import resample
 from realtime.engine.cache import NoteCache
 from realtime.engine.config import EngineConfig
 from realtime.engine.events import (
@@ -50,6 +49,8 @@ from realtime.engine.events import (
     Upgrade,
 )
 from realtime.engine.mixer import coef_for
+from realtime.engine.priority import raise_nice
+from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
 from realtime.renderer import NoteControls, NoteRenderer
 
@@ -163,6 +164,7 @@ class RenderWorker:
         return self._thread is not None
 
     def _run_wholes(self) -> None:
+        raise_nice(self.config.nice)
         while True:
             job = self._wholes.get()
             if job is None:
@@ -177,6 +179,7 @@ class RenderWorker:
 
     # --- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
+        raise_nice(self.config.nice)
         while True:
             try:
                 first = self.queue.get(timeout=self._timeout())
@@ -331,7 +334,9 @@ class RenderWorker:
         if trim is None:
             trim = onset_index(x, self.config.trim_threshold)
         x = x[trim:]
-        y = resample(x, int(self.renderer.sample_rate), self.config.sample_rate)
+        y = resample(
+            x, int(self.renderer.sample_rate), self.config.sample_rate, self.config.resample_quality
+        )
         if y.shape[0] == 0:
             y = np.zeros(1, np.float32)
         if whole:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from realtime.engine.priority import raise_nice
 from realtime.midi.mapping import MidiError
 
 APIS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK"}
@@ -61,8 +62,14 @@ def open_input(
     port: str | int | None = None,
     api: str = "auto",
 ) -> MidiInput:
+    first = [True]
+
     def on_message(msg: Any) -> None:
-        callback(msg, time.perf_counter())
+        now = time.perf_counter()
+        if first[0]:  # rtmidi's own thread takes the GIL here: see realtime.engine.priority
+            first[0] = False
+            raise_nice(-10)
+        callback(msg, now)
 
     errors = []
     for name in _order(api):

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 
+from realtime.engine.priority import raise_nice
 from realtime.osc.dispatcher import OscDispatcher
 
 RCVBUF = 4 * 2**20
@@ -28,8 +29,10 @@ class OscServer:
         host: str = "127.0.0.1",
         port: int = 9000,
         rcvbuf: int = RCVBUF,
+        nice: int | None = -10,
     ) -> None:
         self.dispatcher = dispatcher
+        self.nice = nice
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -70,6 +73,7 @@ class OscServer:
         self.stop()
 
     def _run(self) -> None:
+        raise_nice(self.nice)  # this thread takes the GIL: see realtime.engine.priority
         recv, handle = self.sock.recvfrom, self.dispatcher.handle_datagram
         while not self._stop.is_set():
             try:

@@ -147,3 +147,16 @@ def test_fixed_latency_mode_delays_untimed_events(renderer: SineRenderer) -> Non
     req = eng.worker.queue.get_nowait()[1]
     assert req.time is not None and 0.012 <= req.time - before < 0.013
     assert req.time - req.arrival == pytest.approx(0.012)
+
+
+def test_chunked_resampling_equals_soxr_one_shot() -> None:
+    import soxr
+
+    from realtime.engine.resample import resample
+
+    x = np.random.default_rng(0).standard_normal(10000).astype(np.float32)
+    for sr_in, sr_out in [(22050, 48000), (22050, 44100), (48000, 22050)]:
+        np.testing.assert_array_equal(
+            resample(x, sr_in, sr_out), soxr.resample(x, sr_in, sr_out, "HQ")
+        )
+    assert resample(x[:0], 22050, 48000).shape == (0,)
