@@ -7,6 +7,7 @@ returns its path. Shapes: features ``(n_mels, T)``; audio ``(samples,)``; z ``(N
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -75,20 +76,38 @@ def latent_grid(path: Path, latents: dict[str, tuple[np.ndarray, dict[str, np.nd
     (scatter of z) or ``tsne`` (2-D t-SNE of z).
     """
     rows = list(latents)
-    fig = plt.figure(figsize=(10.5, 3.2 * len(rows)))
+    fig = plt.figure(figsize=(10.5, 3.2 * len(rows) + 0.8))
+    columns: dict[str, list[Any]] = {a: [] for a in COLOURINGS}
+    last: dict[str, Any] = {}
     for r, name in enumerate(rows):
         z, labels = latents[name]
         pts = _embed_3d(z) if kind == "3d" else tsne_2d(z, seed)
         for c, (attr, (title, cmap)) in enumerate(COLOURINGS.items()):
             pos = r * len(COLOURINGS) + c + 1
             ax = fig.add_subplot(len(rows), 3, pos, projection="3d" if kind == "3d" else None)
-            y = labels[attr]
+            if attr == "style" and len(styles) > 20:
+                cmap = "turbo"  # tab20 would give two styles one colour
             vmax = len(styles) - 1 if attr == "style" else (11 if attr == "pitch_class" else 8)
-            ax.scatter(*pts.T, c=y, cmap=cmap, vmin=0, vmax=max(vmax, 1), s=4,  # type: ignore[misc]
-                       alpha=0.8)
+            last[attr] = ax.scatter(*pts.T, c=labels[attr], cmap=cmap,  # type: ignore[misc]
+                                    vmin=0, vmax=max(vmax, 1), s=4, alpha=0.8)
             ax.set_title(f"{name}: {title}", fontsize=8)
             ax.tick_params(labelsize=5)
+            columns[attr].append(ax)
+    for attr, axes in columns.items():  # one colour key per column, the same for every row
+        _colour_key(fig, axes, last[attr], attr, styles)
     return _save(fig, path)
+
+
+def _colour_key(fig: Figure, axes: list[Any], mappable: Any, attr: str, styles: tuple[str, ...]
+                ) -> None:
+    from realtime.conditions import PITCH_NAMES
+
+    names = {"pitch_class": list(PITCH_NAMES), "octave": [str(o) for o in range(9)],
+             "style": list(styles)}[attr]
+    bar = fig.colorbar(mappable, ax=axes, orientation="horizontal", shrink=0.8, pad=0.04,
+                       aspect=40)
+    bar.set_ticks(range(len(names)), labels=names)
+    bar.ax.tick_params(labelsize=5, rotation=90 if attr == "style" else 0)
 
 
 def style_mix_plot(path: Path, paths: dict[str, list[MixPath]]) -> Path:
