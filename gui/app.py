@@ -111,6 +111,10 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
         return 2
     bridge = EngineBridge(backend)
     window = MainWindow(bridge)
+    if args.preset and not backend.problems:
+        from gui.model_bar import resolve_preset
+
+        window.model_bar.show_preset(str(resolve_preset(args.preset)))
     window.show()
     if backend.audio_error:
         print(f"{prog}: no audio output: {backend.audio_error}", file=sys.stderr)
@@ -120,8 +124,8 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
         window.statusBar().showMessage("; ".join(backend.notes), 15000)  # type: ignore[union-attr]
     if backend.problems:
         window.show_error("waefader: some parts did not start", "\n".join(backend.problems))
+    keep_python_responsive(app, window)  # before saying we are open: Ctrl+C works from now
     print(f"{prog}: window open (pid {os.getpid()}); {describe(backend)}", flush=True)
-    keep_python_responsive(app, window)
     if args.play_demo or args.screenshot:
         from gui.showcase import Showcase
 

@@ -210,6 +210,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot load preset", str(exc))
             return
         self.show_controls(self.bridge.controls())
+        self.model_bar.show_preset(path)
         note = f"preset {Path(path).stem} loaded"
         self.statusBar().showMessage(  # type: ignore[union-attr]
             f"{note}; " + "; ".join(warnings) if warnings else note, 8000
@@ -238,6 +239,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.removeEventFilter(self)
         self.keyboard.release_all()
+        self.bridge.stop_timers()  # nothing left to show; the backend is shut down next
         self.closed.emit()
         super().closeEvent(event)
 

@@ -83,6 +83,14 @@ class ModelBar(QWidget):
         self.model_label.setText(name)
         self.model_label.setToolTip(path)
 
+    def show_preset(self, path: str) -> None:
+        """Show a loaded preset in the combo (added when it is not a shipped one)."""
+        index = self.presets.findData(str(Path(path)))
+        if index < 0:
+            self.presets.addItem(Path(path).stem.replace("_", " "), str(Path(path)))
+            index = self.presets.count() - 1
+        self.presets.setCurrentIndex(index)
+
     def _on_preset_picked(self, index: int) -> None:
         path = self.presets.itemData(index)
         if path:

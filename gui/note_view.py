@@ -7,8 +7,8 @@ rendered (a 512-point STFT of ~1.5 s costs about a millisecond); nothing here re
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen, QPolygonF
+from PyQt6.QtCore import QLineF, QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 N_FFT = 512
@@ -60,8 +60,9 @@ def _image_from_db(db: np.ndarray) -> QImage:
     t = (pos - k)[..., None]
     rgb = np.ascontiguousarray(((1 - t) * RAMP[k] + t * RAMP[k + 1]).astype(np.uint8))
     h, w, _ = rgb.shape
-    image = QImage(rgb.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888)
-    return image.copy()  # own the pixels: the bytes object is freed when this returns
+    pixels = rgb.tobytes()  # must outlive the QImage that wraps it (until the copy below)
+    image = QImage(pixels, w, h, 3 * w, QImage.Format.Format_RGB888)
+    return image.copy()  # own the pixels: ``pixels`` is freed when this returns
 
 
 class NoteView(QWidget):
@@ -72,7 +73,7 @@ class NoteView(QWidget):
         self._audio: np.ndarray | None = None
         self._rate = 0
         self._image: QImage | None = None
-        self._wave: tuple[tuple[int, int], QPolygonF] | None = None
+        self._wave: tuple[tuple[int, int], list[QLineF]] | None = None
         self.setMinimumSize(220, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -83,7 +84,9 @@ class NoteView(QWidget):
         return self._audio is not None
 
     def show_note(self, audio: np.ndarray, rate: int) -> None:
-        self._audio = np.asarray(audio, dtype=np.float32).ravel()
+        # Non-finite samples would make non-finite coordinates, which Qt must never paint.
+        self._audio = np.nan_to_num(np.asarray(audio, dtype=np.float32).ravel(), posinf=0.0,
+                                    neginf=0.0)
         self._rate = int(rate)
         self._image = _image_from_db(log_rows(spectrogram_db(self._audio), self._rate))
         self._wave = None
@@ -111,22 +114,19 @@ class NoteView(QWidget):
     def _paint_wave(self, p: QPainter, rect: QRectF) -> None:
         key = (int(rect.width()), int(rect.height()))
         if self._wave is None or self._wave[0] != key:
-            self._wave = (key, self._wave_polygon(rect))
+            self._wave = (key, self._wave_lines(rect))
         p.setPen(QPen(QColor("#60c0f0"), 1))
-        p.setBrush(QColor("#60c0f0"))
-        p.drawPolygon(self._wave[1])
+        p.drawLines(*self._wave[1])
 
-    def _wave_polygon(self, rect: QRectF) -> QPolygonF:
-        """The min..max envelope of the note, one point pair per pixel column; built once
-        per note and size, so repaints do no per-column Python work."""
+    def _wave_lines(self, rect: QRectF) -> list[QLineF]:
+        """One vertical line per pixel column, from the min to the max of its samples;
+        built once per note and size, so repaints do no per-column Python work."""
         assert self._audio is not None
         lo, hi = envelope(self._audio, int(rect.width()))
         peak = max(1e-6, float(np.max(np.abs(self._audio))))
         mid, half = rect.center().y(), rect.height() / 2 - 2
-        xs = np.arange(lo.size, dtype=float)
-        outline = zip(
-            np.concatenate([xs, xs[::-1]]),
-            mid - np.concatenate([hi, lo[::-1]]) / peak * half,
-            strict=True,
-        )
-        return QPolygonF([QPointF(float(x), float(y)) for x, y in outline])
+        top, bottom = mid - hi / peak * half, mid - lo / peak * half
+        return [
+            QLineF(float(x), float(a), float(x), float(b))
+            for x, (a, b) in enumerate(zip(top, bottom, strict=True))
+        ]

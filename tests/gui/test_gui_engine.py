@@ -31,10 +31,8 @@ def backend(tiny_model_dir: Path):
 
 
 @pytest.fixture
-def window(qtbot, backend: EngineBackend) -> MainWindow:
-    w = MainWindow(EngineBridge(backend, poll_ms=20, drain_ms=10))
-    qtbot.addWidget(w)
-    w.show()
+def window(qtbot, show_window, backend: EngineBackend) -> MainWindow:
+    w = show_window(EngineBridge(backend, poll_ms=20, drain_ms=10))
     qtbot.waitExposed(w)
     return w
 
@@ -147,7 +145,7 @@ def test_other_model_folder_rebuilds_the_style_bank(
     assert backend.engine.get("style")[1] == 4.0  # the new bank drives the new engine
 
 
-def test_no_audio_device_still_opens_and_says_so(qtbot, tiny_model_dir: Path):
+def test_no_audio_device_still_opens_and_says_so(qtbot, show_window, tiny_model_dir: Path):
     options = PlayOptions(
         model=str(tiny_model_dir), surfaces=SurfaceOptions(osc=False, midi=False),
         engine=EngineConfig(device="no such audio device at all"),
@@ -155,9 +153,7 @@ def test_no_audio_device_still_opens_and_says_so(qtbot, tiny_model_dir: Path):
     backend = EngineBackend(options)
     backend.start()
     try:
-        w = MainWindow(EngineBridge(backend, poll_ms=20))
-        qtbot.addWidget(w)
-        w.show()
+        w = show_window(EngineBridge(backend, poll_ms=20))
         qtbot.waitUntil(w.banner.isVisible, timeout=2000)
         assert "No audio output" in w.banner.text()
         assert w.status.text("audio").startswith("NO AUDIO")

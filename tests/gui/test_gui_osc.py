@@ -10,21 +10,18 @@ from pythonosc.udp_client import SimpleUDPClient
 
 from gui.bridge import EngineBridge
 from gui.engine_backend import EngineBackend, PlayOptions
-from gui.main_window import MainWindow
 from gui.surfaces import SurfaceOptions
 
 
 @pytest.fixture
-def osc_window(qtbot, tiny_model_dir: Path):
+def osc_window(qtbot, show_window, tiny_model_dir: Path):
     options = PlayOptions(
         model=str(tiny_model_dir),
         surfaces=SurfaceOptions(audio=False, osc=True, osc_port=0, midi=False),
     )
     backend = EngineBackend(options)
     backend.start()
-    w = MainWindow(EngineBridge(backend, poll_ms=20, drain_ms=10))
-    qtbot.addWidget(w)
-    w.show()
+    w = show_window(EngineBridge(backend, poll_ms=20, drain_ms=10))
     port = backend.surfaces.osc_port()
     assert port is not None, backend.surfaces.errors
     client = SimpleUDPClient("127.0.0.1", port)
@@ -59,7 +56,7 @@ def test_osc_notes_play_in_the_windows_engine(qtbot, osc_window) -> None:
     assert window.status.text("osc").startswith("127.0.0.1:")
 
 
-def test_midi_ccs_move_the_faders_and_notes_play(qtbot, tiny_model_dir: Path) -> None:
+def test_midi_ccs_move_the_faders_and_notes_play(qtbot, show_window, tiny_model_dir: Path):
     """MIDI beside the window: serve's MIDI handler, fed on another thread as rtmidi's
     callback thread feeds it, moves the faders (default CC map) and plays the engine."""
     import threading
@@ -72,9 +69,7 @@ def test_midi_ccs_move_the_faders_and_notes_play(qtbot, tiny_model_dir: Path) ->
     backend = EngineBackend(options)
     backend.start()
     try:
-        window = MainWindow(EngineBridge(backend, poll_ms=20, drain_ms=10))
-        qtbot.addWidget(window)
-        window.show()
+        window = show_window(EngineBridge(backend, poll_ms=20, drain_ms=10))
         assert backend.surfaces.server is not None
         handler = backend.surfaces.server.midi_handler
         before = backend.engine.stats()["notes_rendered"]

@@ -22,10 +22,8 @@ def _point(p: QPointF) -> QPoint:
 
 
 @pytest.fixture
-def window(qtbot, recording_backend: RecordingBackend) -> MainWindow:
-    w = MainWindow(EngineBridge(recording_backend, poll_ms=20, drain_ms=10))
-    qtbot.addWidget(w)
-    w.show()
+def window(qtbot, show_window, recording_backend: RecordingBackend) -> MainWindow:
+    w = show_window(EngineBridge(recording_backend, poll_ms=20, drain_ms=10))
     qtbot.waitExposed(w)
     return w
 
@@ -130,10 +128,8 @@ def test_status_and_last_note(qtbot, window: MainWindow) -> None:
     assert window.banner.isHidden()
 
 
-def test_no_audio_device_is_said(qtbot) -> None:
-    w = MainWindow(EngineBridge(RecordingBackend(running=False), poll_ms=20))
-    qtbot.addWidget(w)
-    w.show()
+def test_no_audio_device_is_said(qtbot, show_window) -> None:
+    w = show_window(EngineBridge(RecordingBackend(running=False), poll_ms=20))
     qtbot.waitUntil(w.banner.isVisible, timeout=2000)
     assert "No audio output" in w.banner.text()
     assert w.status.text("audio").startswith("NO AUDIO")
