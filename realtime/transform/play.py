@@ -1,0 +1,72 @@
+"""Handing a transformed note to the engine: its controls become the synth's controls.
+
+The engine renders notes from controls with the same model, so the transformed note (or the
+reconstruction) is played by setting the latent point, the style weights and no variation,
+then playing the target pitch at the target velocity (40 / 80 / 120 give exactly pp / mf /
+ff). The encoded z stays in the latent controls afterwards: the keyboard then plays the
+transformed sound at every pitch. The original is audio, not controls: play
+``result.original`` as a buffer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from realtime.transform.core import TransformResult
+
+if TYPE_CHECKING:
+    from realtime.engine import Engine
+
+WHICH = ("transformed", "reconstruction")
+
+
+@dataclass(frozen=True)
+class EngineNote:
+    """What to set and play: ``controls`` ({name: value} for ``Engine.set``), then
+    ``note_on(pitch, velocity)``."""
+
+    controls: dict[str, Any]
+    pitch: int
+    velocity: float
+
+
+def engine_note(
+    result: TransformResult, which: str = "transformed", latent_limit: float = 10.0
+) -> EngineNote:
+    """The engine settings that play ``which`` (transformed or reconstruction) of a result.
+    z is clipped to +-``latent_limit`` (the engine's latent control range)."""
+    if which not in WHICH:
+        raise ValueError(f"which must be one of {WHICH}, got {which!r}")
+    attrs = result.target if which == "transformed" else result.source.attributes
+    z = result.z_target if which == "transformed" else result.z
+    latent = np.clip(z, -latent_limit, latent_limit)
+    return EngineNote(
+        controls={
+            "latent": [float(v) for v in latent],
+            "style": [float(w) for w in attrs.style],
+            "variation": 0.0,
+        },
+        pitch=attrs.pitch,
+        velocity=float(attrs.velocity),
+    )
+
+
+def play_on_engine(
+    engine: Engine,
+    result: TransformResult,
+    which: str = "transformed",
+    duration: float | None = None,
+) -> int:
+    """Set the engine's controls from ``result`` and play it; returns the note id.
+    Raises ValueError when the engine plays another model (other styles or latent size)."""
+    if tuple(engine.controls.style_names) != result.style_names or (
+        engine.controls.latent_dim != result.z.shape[0]
+    ):
+        raise ValueError("this note was transformed with another model than the engine's")
+    spec = engine.controls.specs["latent"]
+    note = engine_note(result, which, latent_limit=min(abs(spec.lo), abs(spec.hi)))
+    engine.controls.update(note.controls)
+    return engine.note_on(note.pitch, note.velocity, duration)
