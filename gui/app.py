@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from gui.engine_backend import EngineBackend, PlayOptions
     from gui.main_window import MainWindow
 
+from realtime.cli.engine_args import CliError, add_audio, add_model, device_rate, engine_config
+
 DEFAULT_DEMO = Path("out") / "demo.wav"
 
 
@@ -29,11 +31,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         prog=prog,
         description="The standalone synth: fader panel, keyboard, OSC and MIDI in one window.",
     )
-    p.add_argument("--model", help="exported model folder (default: the shipped model)")
-    p.add_argument("--device", help="audio output device: index or name fragment")
-    p.add_argument("--blocksize", type=int, default=256, help="frames per audio block")
-    p.add_argument("--samplerate", type=int, default=48000, help="device sample rate (Hz)")
-    p.add_argument("--voices", type=int, default=32, help="polyphony")
+    add_model(p)
+    add_audio(p)  # --device --blocksize --samplerate --voices --fixed-latency, as serve
     p.add_argument("--no-audio", action="store_true", help="open no audio output")
     p.add_argument("--osc-host", default="127.0.0.1", help="OSC listen address")
     p.add_argument("--osc-port", type=int, default=9000, help="OSC listen port (0: any free)")
@@ -74,22 +73,20 @@ def main(argv: list[str], prog: str = "waefader play") -> int:
 
 
 def play_options(args: argparse.Namespace) -> PlayOptions:
-    """Options -> PlayOptions; raises realtime.engine.EngineError for bad engine settings."""
+    """Options -> PlayOptions (engine settings exactly as ``waefader serve`` makes them);
+    raises realtime.cli.engine_args.CliError for bad settings."""
     from gui.engine_backend import PlayOptions
     from gui.surfaces import SurfaceOptions
-    from realtime.engine import EngineConfig
 
-    engine = EngineConfig(
-        sample_rate=args.samplerate, blocksize=args.blocksize, max_voices=args.voices,
-        device=args.device,
-    )
+    engine = engine_config(args, device_rate(args))
     surfaces = SurfaceOptions(
         audio=not args.no_audio, osc=not args.no_osc, osc_host=args.osc_host,
         osc_port=args.osc_port, osc_reply_port=args.osc_reply_port, midi=not args.no_midi,
         midi_port=args.midi_port, midi_api=args.midi_api, midi_channel=args.midi_channel,
         cc_map=args.cc_map,
     )
-    return PlayOptions(model=args.model, engine=engine, surfaces=surfaces, preset=args.preset)
+    model = None if args.model is None else str(args.model)
+    return PlayOptions(model=model, engine=engine, surfaces=surfaces, preset=args.preset)
 
 
 def run_window(args: argparse.Namespace, prog: str) -> int:
@@ -99,13 +96,12 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
     from gui.bridge import BackendError, EngineBridge
     from gui.engine_backend import EngineBackend
     from gui.main_window import MainWindow
-    from realtime.engine import EngineError
 
     app = QApplication.instance() or QApplication([prog])
     try:
         backend = EngineBackend(play_options(args))
         backend.start()
-    except (BackendError, EngineError) as exc:
+    except (BackendError, CliError) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         show_fatal("waefader: cannot start", str(exc))
         return 2
@@ -149,10 +145,9 @@ def describe(backend: EngineBackend) -> str:
 def summary(backend: EngineBackend) -> str:
     """One line of what happened, for the terminal (and the smoke test)."""
     s = backend.engine.stats()
-    return (
-        f"notes_started {s['notes_started']}, notes_rendered {s['notes_rendered']}, "
-        f"underflows {s['underflows']}, latency_ms_p50 {s['latency_ms_p50']}"
-    )
+    keys = ("notes_started", "notes_rendered", "underflows", "latency_ms_p50",
+            "latency_ms_p99", "callback_load_p99")
+    return ", ".join(f"{k} {s[k]}" for k in keys)
 
 
 def show_fatal(title: str, text: str) -> None:

@@ -23,6 +23,7 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
     pairs = (
         ("--model", args.model), ("--device", args.device), ("--blocksize", args.blocksize),
         ("--samplerate", args.samplerate), ("--voices", args.voices),
+        ("--fixed-latency", args.fixed_latency),
         ("--osc-host", args.osc_host), ("--osc-port", args.osc_port),
         ("--osc-reply-port", args.osc_reply_port), ("--midi-port", args.midi_port),
         ("--midi-api", args.midi_api), ("--midi-channel", args.midi_channel),
@@ -51,7 +52,7 @@ def run_headless(args: argparse.Namespace, prog: str) -> int:
         print(f"{prog}: {exc}", file=sys.stderr)
         return 2
     try:
-        figures = render_demo(synth, args.demo_out, args.samplerate)
+        figures = render_demo(synth, args.demo_out, args.samplerate or 48000)
     except OSError as exc:
         print(f"{prog}: cannot write {args.demo_out}: {exc}", file=sys.stderr)
         return 2
