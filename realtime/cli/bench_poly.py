@@ -29,6 +29,7 @@ from realtime.cli.engine_args import (
 )
 from realtime.engine import Engine
 from realtime.engine.latency_check import note_choices
+from realtime.engine.priority import temporarily
 
 RATES = (8, 16, 24, 32, 40, 48, 64, 80, 96, 128)
 KEEP_UP_MS = 50.0
@@ -140,8 +141,11 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             else (lambda m: print(f"{prog}: {m}", flush=True, file=__import__("sys").stderr))
         )
         engine.start()
+        # this thread plays the notes: it stands for an OSC or MIDI input thread, which the
+        # engine runs real-time (realtime.engine.priority)
         try:
-            result = search(engine, rates, args.probe, args.duration, args.seed, log)
+            with temporarily(engine.config.worker_rt_priority, engine.config.nice):
+                result = search(engine, rates, args.probe, args.duration, args.seed, log)
             device = engine.stats()["device"]
         finally:
             engine.stop()

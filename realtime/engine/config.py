@@ -44,7 +44,8 @@ class EngineConfig:
     resample_quality: str = "HQ"  # soxr quality
     switch_interval_s: float = 0.0005  # sys.setswitchinterval: the callback waits less for the GIL
     rt_priority: int | None = 70  # SCHED_FIFO for the audio thread where allowed (None: leave it)
-    nice: int | None = -10  # for the other threads that take the GIL (see priority.py)
+    worker_rt_priority: int | None = 40  # SCHED_FIFO for worker, OSC, MIDI threads (priority.py)
+    nice: int | None = -10  # where real-time is refused, and for the thread that starts it
     inbox_per_block: int = 256  # messages the callback takes per block (bounds its time)
     seed: int | None = None  # latent variation noise
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from realtime.engine.config import EngineConfig, EngineError
 from realtime.engine.engine import Engine
+from realtime.engine.priority import temporarily
 from realtime.renderer import NoteRenderer
 
 
@@ -268,7 +269,9 @@ def live_check(
         rec = Recorder(workdir / "live.wav", config, seconds, outs[0])
         time.sleep(plan.warmup_s)
         engine.meter.reset()
-        arrivals = _play(engine, note_choices(renderer, plan.notes, rng), gaps, plan)
+        # this thread stands for an OSC / MIDI input thread (real-time in the engine)
+        with temporarily(config.worker_rt_priority, config.nice):
+            arrivals = _play(engine, note_choices(renderer, plan.notes, rng), gaps, plan)
         time.sleep(0.3)
         stats = engine.stats()
         engine_ms = engine.meter.latency_ms.values()

@@ -1,17 +1,23 @@
 """Scheduling priority of the engine's threads.
 
 The audio callback needs the GIL. If a thread of ours holds the GIL and the OS puts it
-aside for another busy process, the callback waits, and on a loaded machine the device
-underflows. So the audio thread asks for SCHED_FIFO (``realtime``) and the other threads
-that take the GIL (render worker, OSC, MIDI, the thread that starts the engine) for a
-higher CPU share (a negative nice value). Where that is refused (no permission, another OS)
-nothing changes and the figures say so.
+aside for another busy process, the callback waits (priority inversion), and on a loaded
+machine the device underflows: measured here, a few underflows a minute at 32 notes/s with
+the other threads at nice -10, none with them real-time. So the audio thread asks for
+SCHED_FIFO at ``rt_priority`` and the engine's own threads that take the GIL (render
+worker, OSC, MIDI) for SCHED_FIFO at the lower ``worker_rt_priority``; they block on queues
+and sockets between short bursts, and the render work itself (onnxruntime) runs with the
+GIL released. The thread that starts the engine (a GUI's main thread) only gets a
+negative nice value. Where that is refused (no permission, another OS) it falls back to
+nice, then to nothing, and the figures say so.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 
 def raise_nice(nice: int | None) -> bool:
@@ -34,3 +40,27 @@ def realtime(priority: int | None) -> bool:
         return True
     except (OSError, ValueError):
         return False
+
+
+def raise_thread(rt_priority: int | None, nice: int | None) -> str:
+    """SCHED_FIFO at ``rt_priority`` for the calling thread, else ``nice``; says which."""
+    if realtime(rt_priority):
+        return "realtime"
+    return "nice" if raise_nice(nice) else "normal"
+
+
+@contextmanager
+def temporarily(rt_priority: int | None, nice: int | None) -> Iterator[str]:
+    """``raise_thread`` for the calling thread inside a ``with`` block, then back as before."""
+    tid = threading.get_native_id()
+    policy = os.sched_getscheduler(0) if hasattr(os, "sched_getscheduler") else None
+    param = os.sched_getparam(0) if policy is not None else None
+    old_nice = os.getpriority(os.PRIO_PROCESS, tid) if hasattr(os, "getpriority") else None
+    try:
+        yield raise_thread(rt_priority, nice)
+    finally:
+        with suppress(OSError):
+            if policy is not None and param is not None:
+                os.sched_setscheduler(0, policy, param)
+            if old_nice is not None:
+                os.setpriority(os.PRIO_PROCESS, tid, old_nice)

@@ -49,7 +49,7 @@ from realtime.engine.events import (
     Upgrade,
 )
 from realtime.engine.mixer import coef_for
-from realtime.engine.priority import raise_nice
+from realtime.engine.priority import raise_thread
 from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
 from realtime.renderer import NoteControls, NoteRenderer
@@ -164,7 +164,7 @@ class RenderWorker:
         return self._thread is not None
 
     def _run_wholes(self) -> None:
-        raise_nice(self.config.nice)
+        raise_thread(self.config.worker_rt_priority, self.config.nice)
         while True:
             job = self._wholes.get()
             if job is None:
@@ -179,7 +179,7 @@ class RenderWorker:
 
     # --- the thread ---------------------------------------------------------------------------
     def _run(self) -> None:
-        raise_nice(self.config.nice)
+        raise_thread(self.config.worker_rt_priority, self.config.nice)
         while True:
             try:
                 first = self.queue.get(timeout=self._timeout())

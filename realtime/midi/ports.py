@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from realtime.engine.priority import raise_nice
+from realtime.engine.priority import raise_thread
 from realtime.midi.mapping import MidiError
 
 APIS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK"}
@@ -68,7 +68,7 @@ def open_input(
         now = time.perf_counter()
         if first[0]:  # rtmidi's own thread takes the GIL here: see realtime.engine.priority
             first[0] = False
-            raise_nice(-10)
+            raise_thread(40, -10)
         callback(msg, now)
 
     errors = []

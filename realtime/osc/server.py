@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 
-from realtime.engine.priority import raise_nice
+from realtime.engine.priority import raise_thread
 from realtime.osc.dispatcher import OscDispatcher
 
 RCVBUF = 4 * 2**20
@@ -29,9 +29,11 @@ class OscServer:
         host: str = "127.0.0.1",
         port: int = 9000,
         rcvbuf: int = RCVBUF,
+        rt_priority: int | None = 40,
         nice: int | None = -10,
     ) -> None:
         self.dispatcher = dispatcher
+        self.rt_priority = rt_priority
         self.nice = nice
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
@@ -73,7 +75,7 @@ class OscServer:
         self.stop()
 
     def _run(self) -> None:
-        raise_nice(self.nice)  # this thread takes the GIL: see realtime.engine.priority
+        raise_thread(self.rt_priority, self.nice)  # it takes the GIL: realtime.engine.priority
         recv, handle = self.sock.recvfrom, self.dispatcher.handle_datagram
         while not self._stop.is_set():
             try:

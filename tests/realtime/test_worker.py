@@ -160,3 +160,16 @@ def test_chunked_resampling_equals_soxr_one_shot() -> None:
             resample(x, sr_in, sr_out), soxr.resample(x, sr_in, sr_out, "HQ")
         )
     assert resample(x[:0], 22050, 48000).shape == (0,)
+
+
+def test_thread_priority_is_restored_after_a_temporary_raise() -> None:
+    import os
+
+    from realtime.engine.priority import temporarily
+
+    before = (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0))
+    with temporarily(10, -5) as how:
+        assert how in ("realtime", "nice", "normal")
+        if how == "realtime":
+            assert os.sched_getscheduler(0) == os.SCHED_FIFO
+    assert (os.sched_getscheduler(0), os.getpriority(os.PRIO_PROCESS, 0)) == before
