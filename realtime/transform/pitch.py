@@ -2,7 +2,9 @@
 
 One pitch per note: YIN runs on overlapping frames of the loud part of the note and the
 median of the voiced frames' log-frequencies is the note's pitch, so an attack transient,
-vibrato or a short glide do not move it. Shapes: ``x (samples,)`` float at ``sample_rate``.
+vibrato or a short glide do not move it. YIN's lag is coarse for high notes (a 4 kHz
+period is 5 samples at 22 kHz), so the estimate is then refined on the harmonics' peaks in
+one long spectrum of the loud part. Shapes: ``x (samples,)`` float at ``sample_rate``.
 """
 
 from __future__ import annotations
@@ -134,5 +136,42 @@ def estimate_pitch(
         return None
     lags = np.array([lag for lag, _ in voiced])
     hz = float(np.exp(np.median(np.log(sample_rate / lags))))
+    first = int(np.flatnonzero(rms >= rms.max() * 10 ** (-cfg.loud_db / 20))[0]) * hop
+    hz = refine_on_harmonics(x[first : first + REFINE_SAMPLES], sample_rate, hz)
     aperiodicity = float(np.median([ap for _, ap in voiced]))
     return PitchEstimate(hz=hz, voiced=len(voiced) / len(picks), aperiodicity=aperiodicity)
+
+
+REFINE_SAMPLES = 1 << 15  # the spectrum of at most this much of the loud part
+REFINE_HARMONICS = 8
+REFINE_CENTS = 40.0  # how far from the YIN estimate a harmonic's peak is looked for
+
+
+def refine_on_harmonics(x: np.ndarray, sample_rate: int, hz: float) -> float:
+    """``hz`` moved onto the harmonics' spectral peaks: the weighted median of
+    peak_k / k over the first harmonics found within +-REFINE_CENTS of k x hz (each peak
+    parabola-interpolated on log magnitude). Unchanged when no harmonic stands out."""
+    if x.shape[0] < 64:
+        return hz
+    n_fft = 4 << math.ceil(math.log2(x.shape[0]))
+    mag = np.abs(np.fft.rfft(x * np.hanning(x.shape[0]), n_fft))
+    floor = float(mag.max()) * 1e-3  # -60 dB: below this a "peak" is noise
+    bin_hz = sample_rate / n_fft
+    ratio = 2 ** (REFINE_CENTS / 1200)
+    found: list[tuple[float, float]] = []
+    for k in range(1, REFINE_HARMONICS + 1):
+        lo, hi = int(k * hz / ratio / bin_hz), math.ceil(k * hz * ratio / bin_hz)
+        if hi >= mag.shape[0] - 1 or lo < 1:
+            break
+        i = lo + int(np.argmax(mag[lo : hi + 1]))
+        if mag[i] < floor or i in (lo, hi):  # no peak inside the band (an edge is a slope)
+            continue
+        a, b, c = np.log(mag[i - 1 : i + 2] + 1e-12)
+        den = a - 2 * b + c
+        shift = 0.5 * (a - c) / den if den < 0 else 0.0
+        found.append(((i + shift) * bin_hz / k, float(mag[i])))
+    if not found:
+        return hz
+    found.sort()
+    weights = np.cumsum([w for _, w in found])
+    return found[int(np.searchsorted(weights, weights[-1] / 2))][0]

@@ -42,7 +42,7 @@ def engine_note(
         raise ValueError(f"which must be one of {WHICH}, got {which!r}")
     attrs = result.target if which == "transformed" else result.source.attributes
     z = result.z_target if which == "transformed" else result.z
-    latent = np.clip(z, -latent_limit, latent_limit)
+    latent = np.clip(z.astype(np.float64), -latent_limit, latent_limit)  # float32 would overshoot
     return EngineNote(
         controls={
             "latent": [float(v) for v in latent],
