@@ -163,7 +163,11 @@ class MCNNConfig:
     ``input_scale``: the model always takes the log-Mel features; ``linear`` (default)
     turns them back into linear Mel magnitudes inside the graph first, so the layers see
     inputs proportional to the output amplitude (measured: with ``log`` the net barely
-    learned the level after 1,500 steps, see docs/TRAINING.md)."""
+    learned the level after 1,500 steps, see docs/TRAINING.md).
+
+    ``harmonics`` > 0 adds the harmonic source of :mod:`models.harmonic` (that many
+    partials, pitch estimated from the features, phase continuous across frames) to the
+    heads' sum, so steady partials are not pulled onto multiples of ``sample_rate / hop``."""
 
     features: FeatureConfig = field(default_factory=FeatureConfig)
     n_heads: int = 2
@@ -171,6 +175,7 @@ class MCNNConfig:
     kernels: tuple[int, ...] = (8, 8, 8, 8)
     channels: tuple[int, ...] = (96, 32, 12, 1)
     input_scale: str = "linear"
+    harmonics: int = 64
 
     def __post_init__(self) -> None:
         if self.input_scale not in ("linear", "log"):
@@ -215,11 +220,12 @@ class MCNNConfig:
         )
 
     @classmethod
-    def tiny(cls, features: FeatureConfig | None = None) -> MCNNConfig:
+    def tiny(cls, features: FeatureConfig | None = None, harmonics: int = 4) -> MCNNConfig:
         f = features or FeatureConfig()
         strides = _factor_strides(f.hop)
         return cls(
             features=f,
+            harmonics=harmonics,
             n_heads=2,
             strides=strides,
             kernels=tuple(2 * s for s in strides),

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from models.config import MCNNConfig
+from models.harmonic import HarmonicSource
 
 
 def transposed_padding(kernel: int, stride: int) -> tuple[int, int]:
@@ -67,31 +68,41 @@ class MCNN(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.heads = nn.ModuleList(Head(cfg) for _ in range(cfg.n_heads))
-        self.head_scale = nn.Parameter(torch.ones(cfg.n_heads) / cfg.n_heads)
+        # With the harmonic source the heads render what it misses: start them quiet.
+        start = 0.1 if cfg.harmonics else 1.0
+        self.head_scale = nn.Parameter(torch.full((cfg.n_heads,), start / cfg.n_heads))
         self.softsign_a = nn.Parameter(torch.tensor(1.0))
         self.softsign_b = nn.Parameter(torch.tensor(1.0))
+        self.harmonic = HarmonicSource(cfg.features, cfg.harmonics) if cfg.harmonics else None
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
-        if self.cfg.input_scale == "linear":
-            fc = self.cfg.features
-            features = torch.pow(10.0, (features * fc.db_range + fc.db_floor) / 20.0)
-        total = self.head_scale[0] * self.heads[0](features)
+        fc = self.cfg.features
+        amp = torch.pow(10.0, (features * fc.db_range + fc.db_floor) / 20.0)
+        x = amp if self.cfg.input_scale == "linear" else features
+        total = self.head_scale[0] * self.heads[0](x)
         for i in range(1, len(self.heads)):
-            total = total + self.head_scale[i] * self.heads[i](features)
+            total = total + self.head_scale[i] * self.heads[i](x)
         y = total.squeeze(1)
+        if self.harmonic is not None:
+            y = y + self.harmonic(amp, features)
         return self.softsign_a * y / (1.0 + torch.abs(self.softsign_b * y))
 
     def lookahead_frames(self) -> int:
         """Frames after the last frame of a prefix that still change the prefix's samples."""
-        return lookahead_frames(self.cfg)
+        la = lookahead_frames(self.cfg)
+        return max(la, HarmonicSource.LOOKAHEAD) if self.harmonic is not None else la
 
     def left_context_frames(self) -> int:
-        """Frames before the first frame of a chunk that change the chunk's first samples."""
+        """Frames before the first frame of a chunk that change the heads' output for the
+        chunk's first samples (the harmonic source's phase runs from frame 0)."""
         return left_context_frames(self.cfg)
 
     def edge_samples(self) -> int:
         """Samples at the end of a ``k``-frame render that differ from the full render."""
-        return edge_samples(self.cfg)
+        edge = edge_samples(self.cfg)
+        if self.harmonic is not None:
+            edge = max(edge, HarmonicSource.LOOKAHEAD * self.cfg.features.hop)
+        return edge
 
 
 def lookahead_frames(cfg: MCNNConfig) -> int:

@@ -56,6 +56,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     arch.add_argument("--strides", type=_ints, help="comma-separated, product = hop (4,4,4,4)")
     arch.add_argument("--kernels", type=_ints, help="comma-separated kernel sizes (8,8,8,8)")
     arch.add_argument("--channels", type=_ints, help="comma-separated output channels (96,32,12,1)")
+    arch.add_argument(
+        "--harmonics", type=int, help="partials of the harmonic source (0: pure MCNN)"
+    )
     add_run_options(p)
     return p
 
@@ -74,6 +77,7 @@ ARCH_FLAGS = {
     "strides": "strides",
     "kernels": "kernels",
     "channels": "channels",
+    "harmonics": "harmonics",
 }
 
 

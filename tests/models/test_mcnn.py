@@ -10,13 +10,20 @@ from models.config import MCNNConfig
 from models.mcnn import MCNN, transposed_padding
 from realtime.dsp.features import FeatureConfig
 
+# Head geometry only (harmonics=0); the harmonic source is tested in test_harmonic.py.
 CONFIGS = {
-    "default": MCNNConfig(),
-    "tiny": MCNNConfig.tiny(TINY_FEATURES),
+    "default": MCNNConfig(harmonics=0),
+    "tiny": MCNNConfig.tiny(TINY_FEATURES, harmonics=0),
     "stride2": MCNNConfig(
-        strides=(2,) * 8, kernels=(4,) * 8, channels=(16, 16, 8, 8, 4, 4, 2, 1), n_heads=1
+        strides=(2,) * 8,
+        kernels=(4,) * 8,
+        channels=(16, 16, 8, 8, 4, 4, 2, 1),
+        n_heads=1,
+        harmonics=0,
     ),
-    "odd": MCNNConfig(strides=(4, 4, 4, 4), kernels=(7, 9, 4, 5), channels=(8, 8, 4, 1)),
+    "odd": MCNNConfig(
+        strides=(4, 4, 4, 4), kernels=(7, 9, 4, 5), channels=(8, 8, 4, 1), harmonics=0
+    ),
 }
 
 
