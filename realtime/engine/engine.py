@@ -82,12 +82,14 @@ class Engine:
                 self.audio_error = str(exc)
                 raise
             self.output = output
+            self.worker.audio_output = output
             self.audio_error = None
 
     def stop(self) -> None:
         if self.output is not None:
             self.output.close()
             self.output = None
+            self.worker.audio_output = None
         self.worker.stop()
         if self._old_switch is not None:
             sys.setswitchinterval(self._old_switch)
@@ -244,6 +246,7 @@ class Engine:
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
                 "realtime_thread": out.realtime_thread if out is not None else None,
+                "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
                 "samplerate": self.config.sample_rate,
                 "max_voices": self.config.max_voices,

@@ -6,10 +6,12 @@ machine the device underflows: measured here, a few underflows a minute at 32 no
 the other threads at nice -10, none with them real-time. So the audio thread asks for
 SCHED_FIFO at ``rt_priority`` and the engine's own threads that take the GIL (render
 worker, OSC, MIDI) for SCHED_FIFO at the lower ``worker_rt_priority``; they block on queues
-and sockets between short bursts, and the render work itself (onnxruntime) runs with the
-GIL released. The thread that starts the engine (a GUI's main thread) only gets a
-negative nice value. Where that is refused (no permission, another OS) it falls back to
-nice, then to nothing, and the figures say so.
+and sockets between short bursts. Whole-note renders (onnxruntime, 4-20 ms, GIL released)
+run demoted to normal scheduling (``demoted``): two real-time threads rendering on a
+2-core machine starved a non-real-time JACK server (44 xruns in 20 s, measured); the
+first-frames renders (1-3 ms, latency-critical) stay real-time. The thread that starts
+the engine (a GUI's main thread) only gets a negative nice value. Where that is refused
+(no permission, another OS) it falls back to nice, then to nothing.
 """
 
 from __future__ import annotations
@@ -64,3 +66,24 @@ def temporarily(rt_priority: int | None, nice: int | None) -> Iterator[str]:
                 os.sched_setscheduler(0, policy, param)
             if old_nice is not None:
                 os.setpriority(os.PRIO_PROCESS, tid, old_nice)
+
+
+@contextmanager
+def demoted(nice: int | None) -> Iterator[None]:
+    """Long work that releases the GIL (onnxruntime) runs at normal priority: a real-time
+    thread busy for 15 ms would starve a non-real-time audio server on a small machine.
+    The thread is real-time again for the short Python parts around it."""
+    if not hasattr(os, "sched_getscheduler") or os.sched_getscheduler(0) != os.SCHED_FIFO:
+        yield
+        return
+    param = os.sched_getparam(0)
+    try:
+        os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+        raise_nice(nice)
+    except OSError:
+        pass
+    try:
+        yield
+    finally:
+        with suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_FIFO, param)

@@ -3,6 +3,7 @@ notices a vanished device (unplugged, server gone) and reopens when it comes bac
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -93,6 +94,11 @@ class AudioOutput:
         self._watchdog: threading.Thread | None = None
         self._callbacks = 0
         self.realtime_thread: bool | None = None  # did the audio thread get SCHED_FIFO?
+        # Was it real-time already when the first callback came? JACK makes its clients'
+        # threads real-time when the server itself runs real-time; ALSA's PortAudio thread
+        # asks for it too. A False here means a server that a busy real-time thread of ours
+        # could starve (see priority.demoted).
+        self.server_realtime: bool | None = None
         self._reopening: threading.Thread | None = None
         self._closed_cleanly = True
         self.device: DeviceInfo | None = None
@@ -109,6 +115,9 @@ class AudioOutput:
     def _raise_priority(self) -> None:
         """Real-time scheduling for the audio thread, as audio applications ask for: on a
         busy machine a normal thread is woken late and the device underflows."""
+        self.server_realtime = hasattr(os, "sched_getscheduler") and (
+            os.sched_getscheduler(0) in (os.SCHED_FIFO, os.SCHED_RR)
+        )
         self.realtime_thread = realtime(self.config.rt_priority)
 
     def open(self) -> None:

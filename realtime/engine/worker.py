@@ -30,8 +30,10 @@ import queue
 import threading
 import time
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import count
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +51,7 @@ from realtime.engine.events import (
     Upgrade,
 )
 from realtime.engine.mixer import coef_for
-from realtime.engine.priority import raise_thread
+from realtime.engine.priority import demoted, raise_thread
 from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
 from realtime.renderer import NoteControls, NoteRenderer
@@ -112,6 +114,7 @@ class RenderWorker:
         self._wholes: queue.SimpleQueue[tuple[int, list[NoteRequest], list[int]] | None] = (
             queue.SimpleQueue()
         )
+        self.audio_output: Any = None  # the engine's AudioOutput, when it plays on a device
         self._wholes_sent = 0  # the worker thread
         self._wholes_done = 0  # the whole-note thread
         self.last_note: tuple[np.ndarray, int] | None = None
@@ -311,7 +314,12 @@ class RenderWorker:
         inputs = stack_controls([r.controls for r in reqs])
         t0 = time.perf_counter()
         try:
-            raw = (self._head if head else self.renderer.render)(*inputs)  # type: ignore[misc]
+            # first frames: short and urgent, stay real-time; whole notes: long, demoted
+            # when the audio server is not real-time itself (we would starve it)
+            out = self.audio_output
+            demote = not head and out is not None and out.server_realtime is False
+            with demoted(self.config.nice) if demote else nullcontext():
+                raw = (self._head if head else self.renderer.render)(*inputs)  # type: ignore[misc]
         except Exception as exc:
             self.stats.render_errors += 1
             self.stats.last_error = f"render: {type(exc).__name__}: {exc}"
