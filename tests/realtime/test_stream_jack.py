@@ -97,13 +97,13 @@ def test_a_vanished_audio_server_is_reported_not_fatal(tmp_path: Path) -> None:
         first = json.loads(child.stdout.readline())
         assert first["running"]
         time.sleep(1.0)
-        jack.kill()
-        jack.wait()
+        jack.terminate()  # SIGTERM: the server goes away but unregisters itself (JACK
+        jack.wait()  # keeps at most 8 servers in its registry; SIGKILL would leak a slot)
         out, _ = child.communicate(timeout=30)
     finally:
         if jack.poll() is None:
-            jack.kill()
-            jack.wait()
+            jack.terminate()
+            jack.wait(10)
     lines = out.strip().splitlines()
     assert lines[-1] == "stopped" and child.returncode == 0
     last = json.loads(lines[-2])
