@@ -24,8 +24,8 @@ from models.evaluation.study import EvalSettings, Subject
 def build_parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog=prog,
-        description=__doc__.split("\n")[0],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        description="Reproduce the paper's ablation study on trained runs (one --run per "
+        "variant) and write a report: report.json, report.md, figures/, audio/.",
     )
     p.add_argument(
         "--run",
@@ -50,7 +50,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--notes", type=Path, help="markdown appended to the report (analysis)")
     p.add_argument("--no-audio", action="store_true", help="skip the listening WAVs")
     p.add_argument("--audio-out", type=Path, help="folder for the WAVs (default REPORT/audio)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     p.add_argument("--tiny", action="store_true", help="tiny judges and few notes (tests)")
     p.add_argument("--json", action="store_true", help="print report.json on stdout")
     return p
