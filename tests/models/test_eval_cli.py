@@ -71,3 +71,16 @@ def test_evaluate_refuses_a_missing_corpus(runs: dict[str, Path], tmp_path: Path
                      "--out", str(tmp_path / "r"), "--tiny"])
     assert code == 2
     assert "not a corpus" in capsys.readouterr().err
+
+
+def test_base_mcnn_found_beside_the_run_when_recorded_relative(tmp_path: Path) -> None:
+    from models.evaluation.loading import base_mcnn_dir
+
+    (tmp_path / "mcnn").mkdir()
+    (tmp_path / "mcnn" / "config.json").write_text("{}")
+    (tmp_path / "run" / "mcnn").mkdir(parents=True)
+    (tmp_path / "run" / "mcnn" / "config.json").write_text(
+        json.dumps({"finetuned_from": {"mcnn_run": "mcnn"}}))
+    assert base_mcnn_dir([tmp_path / "run"], None) == tmp_path / "mcnn"
+    assert base_mcnn_dir([tmp_path / "run"], tmp_path / "x") == tmp_path / "x"
+    assert base_mcnn_dir([tmp_path / "mcnn"], None) is None
