@@ -1,7 +1,7 @@
 """The last rendered note: waveform envelope on top, log spectrogram below.
 
 The picture is computed once per new note on the GUI thread from audio the engine already
-rendered (a 512-point STFT of ~1.5 s costs about a millisecond); nothing here renders audio.
+rendered (at most 256 frames of a 512-point STFT: a few milliseconds); nothing here renders audio.
 """
 
 from __future__ import annotations
@@ -13,14 +13,17 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 N_FFT = 512
 HOP = 128
+MAX_FRAMES = 256  # about the view's width: more frames would cost time and show nothing
 FLOOR_DB = -80.0
 
 
 def spectrogram_db(audio: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.ndarray:
-    """``audio (N,)`` -> dB magnitudes ``(n_fft // 2 + 1, frames)``, 0 dB = loudest bin."""
+    """``audio (N,)`` -> dB magnitudes ``(n_fft // 2 + 1, frames)``, 0 dB = loudest bin.
+    The hop grows for long notes so that there are at most MAX_FRAMES frames."""
     x = np.asarray(audio, dtype=np.float32).ravel()
     if x.size < n_fft:
         x = np.pad(x, (0, n_fft - x.size))
+    hop = max(hop, -(-(x.size - n_fft) // (MAX_FRAMES - 1)))
     frames = 1 + (x.size - n_fft) // hop
     idx = np.arange(n_fft)[None, :] + hop * np.arange(frames)[:, None]
     spec = np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft).astype(np.float32), axis=1)).T
@@ -29,11 +32,12 @@ def spectrogram_db(audio: np.ndarray, n_fft: int = N_FFT, hop: int = HOP) -> np.
 
 
 def envelope(audio: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
-    """Min and max of ``audio`` over ``columns`` equal chunks (for drawing a waveform)."""
+    """Min and max of ``audio`` over ``columns`` equal chunks (for drawing a waveform);
+    the few samples past the last whole chunk are left out."""
     x = np.asarray(audio, dtype=np.float32).ravel()
     columns = max(1, min(columns, x.size))
-    chunks = np.array_split(x, columns)
-    return np.array([c.min() for c in chunks]), np.array([c.max() for c in chunks])
+    chunks = x[: x.size - x.size % columns].reshape(columns, -1)
+    return chunks.min(axis=1), chunks.max(axis=1)
 
 
 # A small "inferno"-like colour ramp: dB level 0..1 -> RGB, by linear interpolation.
@@ -52,13 +56,21 @@ def log_rows(db: np.ndarray, rate: int, rows: int = 160, f_low: float = 30.0) ->
     return db[index]
 
 
+def _ramp_lut() -> np.ndarray:
+    """256 RGB colours along RAMP, for an 8-bit level -> colour lookup."""
+    pos = np.linspace(0.0, len(RAMP) - 1, 256)
+    k = np.minimum(pos.astype(int), len(RAMP) - 2)
+    t = (pos - k)[:, None]
+    return ((1 - t) * RAMP[k] + t * RAMP[k + 1]).astype(np.uint8)
+
+
+LUT = _ramp_lut()
+
+
 def _image_from_db(db: np.ndarray) -> QImage:
     """dB array (F, T) -> a colour image, low frequencies at the bottom."""
-    level = np.clip((db - FLOOR_DB) / -FLOOR_DB, 0.0, 1.0)[::-1]
-    pos = level * (len(RAMP) - 1)
-    k = np.minimum(pos.astype(int), len(RAMP) - 2)
-    t = (pos - k)[..., None]
-    rgb = np.ascontiguousarray(((1 - t) * RAMP[k] + t * RAMP[k + 1]).astype(np.uint8))
+    level = np.clip((db - FLOOR_DB) * (255.0 / -FLOOR_DB), 0, 255).astype(np.uint8)[::-1]
+    rgb = np.ascontiguousarray(LUT[level])
     h, w, _ = rgb.shape
     pixels = rgb.tobytes()  # must outlive the QImage that wraps it (until the copy below)
     image = QImage(pixels, w, h, 3 * w, QImage.Format.Format_RGB888)
