@@ -62,7 +62,9 @@ def reconstruct(wae: WAE, data: NoteSet, batch: int = 64) -> NoteSet:
     out = []
     for idx in torch.arange(len(data)).split(batch):
         rec, _ = wae(data.features[idx], data.condition(idx))
-        out.append(rec)
+        # The exported synth clamps the decoder output at the -100 dB floor before the MCNN
+        # (export/wrapper.py): fine-tune on exactly what the MCNN will receive.
+        out.append(rec.clamp_min(0.0))
     return NoteSet(torch.cat(out), data.audio, data.labels, data.n_styles)
 
 
