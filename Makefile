@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 WAEFADER := $(VENV)/bin/waefader
 OUT ?= out
 
-.PHONY: setup run test lint typecheck pytest corpus model clean
+.PHONY: setup run test lint typecheck pytest corpus model ablation clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,15 @@ test: lint typecheck pytest
 # The full default corpus (2,709 notes, about 1 minute, 339 MiB; see docs/DATASET.md).
 corpus: setup
 	$(WAEFADER) dataset build --out data/corpus
+
+# The shipped default model (wae-fader + MCNN + fine-tuning + evaluation + export into
+# realtime/default_model/); docs/TRAINING.md gives its time on 2 CPU cores.
+model: setup
+	bash scripts/model.sh
+
+# The paper's ablation study (four variants, same budget) -> docs/report/.
+ablation: setup
+	bash scripts/ablation.sh
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache
