@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SineRenderer, make_engine, need_jack
 
@@ -130,7 +131,8 @@ def test_fixed_latency_mode_has_no_jitter() -> None:
         eng.stop()
     assert s["latency_n"] == 25 and s["late_notes"] == 0
     assert abs(s["latency_ms_p50"] - 15.0) < 1.0, s
-    # without fixed latency the spread is a whole block (5.3 ms); here only the callback's
-    # own timing jitter remains
-    assert lat.max() - lat.min() < 2.0, lat
+    # without fixed latency the spread is a whole block (5.3 ms: about 40% of notes within
+    # 1 ms of any value); here only the callback's own timing jitter remains (a server
+    # cycle that comes late on a loaded machine may still move a note)
+    assert np.mean(np.abs(lat - 15.0) < 1.0) >= 0.8, lat
     assert s["reported_latency_ms"] == 15.0
