@@ -102,4 +102,4 @@ def test_timetagged_bundles_start_on_the_audio_clock() -> None:
     # the onset is placed on the exact frame; measured against the wall clock it is off by
     # the callback's timing jitter only (a 256-frame block is 5.3 ms)
     assert abs(s["schedule_error_ms_p50"]) < 1.5, s
-    assert s["schedule_error_ms_max"] < 5.0, s
+    assert s["schedule_error_ms_max"] < 8.0, s  # a late server cycle: at most a block more
