@@ -1,7 +1,7 @@
 """The last rendered note: waveform envelope on top, log spectrogram below.
 
 The picture is computed once per new note on the GUI thread from audio the engine already
-rendered (at most 256 frames of a 512-point STFT: a few milliseconds); nothing here renders audio.
+rendered (at most 256 frames of a 1024-point STFT: a few milliseconds); nothing here renders audio.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from PyQt6.QtCore import QLineF, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-N_FFT = 512
+N_FFT = 1024
 HOP = 128
 MAX_FRAMES = 256  # about the view's width: more frames would cost time and show nothing
 FLOOR_DB = -80.0
@@ -49,8 +49,10 @@ RAMP = np.array(
 
 def log_rows(db: np.ndarray, rate: int, rows: int = 160, f_low: float = 30.0) -> np.ndarray:
     """Resample the frequency axis of ``db (F, T)`` to ``rows`` log-spaced bins (music is
-    log-spaced: on a linear axis every orchestral fundamental hides in the bottom rows)."""
+    log-spaced: on a linear axis every orchestral fundamental hides in the bottom rows).
+    The axis starts two bins above DC at the lowest, so no row repeats the DC bin."""
     n_bins = db.shape[0]
+    f_low = max(f_low, 2 * (rate / 2) / (n_bins - 1))
     freqs = np.geomspace(f_low, rate / 2, rows)
     index = np.clip(np.round(freqs / (rate / 2) * (n_bins - 1)).astype(int), 0, n_bins - 1)
     return db[index]

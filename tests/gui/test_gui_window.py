@@ -154,10 +154,10 @@ def test_screenshot_is_produced(qtbot, window: MainWindow, tmp_path) -> None:
 
 
 def test_spectrogram_finds_the_tone() -> None:
-    from gui.note_view import spectrogram_db
+    from gui.note_view import N_FFT, spectrogram_db
 
     rate, f0 = 22050, 1000.0
     t = np.arange(rate) / rate
     db = spectrogram_db(np.sin(2 * np.pi * f0 * t))
     peak_bin = int(np.argmax(db.mean(axis=1)))
-    assert abs(peak_bin * rate / 512 - f0) < rate / 512
+    assert abs(peak_bin * rate / N_FFT - f0) < rate / N_FFT
