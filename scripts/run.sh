@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# The main job of `make run`. Today: build a small corpus and render a few of its notes
-# through features + Griffin-Lim to WAV files under out/.
+# The main job of `make run`: the synth with the bundled model (`waefader play`).
+# With a display: the window (keyboard, faders, status) plus OSC on 127.0.0.1:9000 and MIDI.
+# Without one: `waefader play` says so, renders a short demo phrase to out/demo.wav and
+# starts the headless OSC/MIDI server instead (Ctrl+C stops it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=${OUT:-out}
-.venv/bin/waefader dataset build --small --out "$out/corpus-small"
-.venv/bin/waefader dataset gla --data "$out/corpus-small" --n 6 --wav-out "$out/gla"
-echo "run: wrote Griffin-Lim renders of corpus notes to $out/gla/"
+exec .venv/bin/waefader play "$@"
