@@ -235,9 +235,10 @@ def figures(
 
 
 def cli_run(
-    model: Path | None, notes: Path, style: str, note_samples: int, rate: int
+    model: Path | None, notes: Sequence[Path], style: str, note_samples: int, rate: int
 ) -> dict[str, Any]:
-    """``waefader transform NOTES --out TMP --style STYLE`` and its files read back."""
+    """``waefader transform FOLDER --out TMP --style STYLE`` over the notes (linked into a
+    folder of their own) and its files read back."""
     import contextlib
     import io
 
@@ -246,30 +247,42 @@ def cli_run(
     from realtime.transform.cli import main as transform_main
 
     with tempfile.TemporaryDirectory() as tmp:
-        argv = [str(notes), "--out", tmp, "--style", style, "--json", "--no-progress"]
+        folder, out = Path(tmp) / "in", Path(tmp) / "out"
+        folder.mkdir()
+        for i, p in enumerate(notes):
+            (folder / f"{i:04d}_{p.name}").symlink_to(p.resolve())
+        argv = [str(folder), "--out", str(out), "--style", style, "--json", "--no-progress"]
         argv += ["--model", str(model)] if model is not None else []
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             rc = transform_main(argv)
         report = json.loads(buf.getvalue())
-        infos = [sf.info(str(p)) for p in Path(tmp).rglob("*.wav")]
+        infos = [sf.info(str(p)) for p in out.rglob("*.wav")]
     return {
         "exit_code": rc,
         "style": style,
         "n_transformed": report["n_transformed"],
-        # audio files refused (notes.csv and other non-audio files are skipped too)
-        "n_skipped": sum(
-            Path(s["path"]).suffix.lower() in AUDIO_SUFFIXES for s in report["skipped"]
-        ),
+        "n_skipped": report["n_skipped"],
         "files_ok": _frac([i.frames == note_samples and i.samplerate == rate for i in infos]),
     }
 
 
+def spread(items: Sequence[Any], limit: int | None) -> list[Any]:
+    """At most ``limit`` items, evenly spread (every family of notes keeps a share)."""
+    if limit is None or limit >= len(items):
+        return list(items)
+    return [items[round(i * len(items) / limit)] for i in range(limit)]
+
+
 def run_check(
-    model: Path | None, judges_dir: Path, notes_dir: Path, progress: bool = True
+    model: Path | None,
+    judges_dir: Path,
+    notes_dir: Path,
+    progress: bool = True,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     synth, judges = load(model, judges_dir)
-    notes = inputs(notes_dir, progress)
+    notes = spread(inputs(notes_dir, progress), limit)
     if not notes:
         raise CheckError(f"{notes_dir} holds no notes")
     tally, feats, originals, ms_enc, ms_render = transform_all(synth, notes, progress)
@@ -282,7 +295,7 @@ def run_check(
     report["ms_per_encode"] = round(ms_enc, 1)
     report["ms_per_variant"] = round(ms_render, 2)
     report["cli"] = cli_run(
-        model, notes_dir, synth.style_names[0], synth.note_samples, synth.sample_rate
+        model, [p for p, _ in notes], synth.style_names[0], synth.note_samples, synth.sample_rate
     )
     return report
 
@@ -315,13 +328,18 @@ def main(argv: list[str] | None = None, prog: str = PROG) -> int:
         required=True,
         help="notes folder; rendered there when empty or missing",
     )
+    ap.add_argument("--limit", type=int, default=None, help="at most N notes, spread evenly")
     ap.add_argument("--report", type=Path, default=None, help="also write the JSON here")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(sys.argv[1:] if argv is None else argv)
     try:
         report = run_check(
-            args.model, args.judges, args.notes, progress=not (args.json or args.no_progress)
+            args.model,
+            args.judges,
+            args.notes,
+            progress=not (args.json or args.no_progress),
+            limit=args.limit,
         )
     except CheckError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)

@@ -180,3 +180,33 @@ def test_judges_for_other_styles_are_refused(
     )
     assert rc == 2 and "styles" in capsys.readouterr().err
     assert not (tmp_path / "n").exists()  # refused before rendering anything
+
+
+def trained_with_judges() -> tuple[Path, Path] | None:
+    """The shipped model (or $WAEFADER_TRAINED_MODEL) and judges of its corpus
+    ($WAEFADER_JUDGES, or out/model/judges left by `make model`)."""
+    import os
+
+    from realtime.model import DEFAULT_MODEL_DIR
+
+    model = Path(os.environ.get("WAEFADER_TRAINED_MODEL", DEFAULT_MODEL_DIR))
+    judges = Path(os.environ.get("WAEFADER_JUDGES", Path(__file__).parents[2] / "out/model/judges"))
+    if (model / "manifest.json").is_file() and (judges / "judges.json").is_file():
+        return model, judges
+    return None
+
+
+def test_style_change_moves_the_judges(tmp_path: Path) -> None:
+    """With a trained model and its corpus's judges: unseen notes transformed to every style
+    are mostly recognised as the asked style, at the asked pitch. Skips without them (an
+    untrained model shows nothing); the full figures are in docs/TRANSFORM.md."""
+    found = trained_with_judges()
+    if found is None:
+        pytest.skip("needs the trained default model and judges (make model)")
+    from models.evaluation.transform_check import run_check
+
+    r = run_check(found[0], found[1], tmp_path / "notes", progress=False, limit=9)
+    assert r["n_notes"] == 9 and r["length_ok"] == 1.0
+    assert r["style_recognition"] >= 4 * r["chance"]
+    assert r["style_moved"] >= 0.5 and r["pitch_ok"] >= 0.6
+    assert r["cli"]["files_ok"] == 1.0 and r["cli"]["n_transformed"] == 9

@@ -1,6 +1,7 @@
-"""Transform mode with a trained model: an octave up moves the pitch and the spectral
-centroid by an octave, a style change is heard as that style, the reconstruction is closer
-to the source than another note.
+"""Transform mode with a trained model: an octave up or down moves the pitch by an octave
+and the spectral centroid as the corpus's octaves do; the reconstruction is closer to the
+source than another note. (A style change judged by the evaluation's judges:
+tests/models/test_transform_check.py and ``python -m models.evaluation.transform_check``.)
 
 The model is the shipped default (``realtime/default_model``), or ``$WAEFADER_TRAINED_MODEL``.
 An untrained model cannot show any of this, so without a trained model these tests skip;
@@ -40,10 +41,10 @@ def synth() -> OnnxSynth:
 
 
 def centroid(x: np.ndarray, sr: int) -> float:
-    """Magnitude-weighted mean frequency of the note's loud part (Hz)."""
-    spec = np.abs(np.fft.rfft(x[: sr // 2] * np.hanning(sr // 2)))
+    """Power-weighted mean frequency of the note's first half second (Hz)."""
+    power = np.abs(np.fft.rfft(x[: sr // 2] * np.hanning(sr // 2))) ** 2
     freqs = np.fft.rfftfreq(sr // 2, 1 / sr)
-    return float((spec * freqs).sum() / spec.sum())
+    return float((power * freqs).sum() / power.sum())
 
 
 def source_note(synth: OnnxSynth, style: str, pitch: int) -> np.ndarray:
@@ -59,37 +60,46 @@ def in_range(synth: OnnxSynth, style: str, pitch: int) -> bool:
     return lo <= pitch <= hi
 
 
-@pytest.mark.parametrize(("style", "pitch"), [("cello", 50), ("flute", 72), ("violin", 69)])
-def test_octave_up_and_down(synth: OnnxSynth, style: str, pitch: int) -> None:
-    if style not in synth.style_names:
-        pytest.skip(f"this model has no {style}")
-    src = source_note(synth, style, pitch)
-    hints = SourceHints(pitch=pitch, style=style, velocity=80)
-    outs = {}
-    for shift in (-12, 0, 12):
-        if not in_range(synth, style, pitch + shift):
+CASES = [("cello", 50), ("flute", 72), ("violin", 69), ("trumpet", 64), ("clarinet", 60)]
+
+
+def octave_notes(synth: OnnxSynth) -> dict[tuple[str, int], np.ndarray]:
+    """(style, shift) -> the note transposed by shift in -12, 0, 12 (inside the range)."""
+    out = {}
+    for style, pitch in CASES:
+        if style not in synth.style_names:
             continue
-        r = transform_note(synth, src, SR, Edits(transpose=shift), hints)
+        src = source_note(synth, style, pitch)
+        hints = SourceHints(pitch=pitch, style=style, velocity=80)
+        for shift in (-12, 0, 12):
+            if in_range(synth, style, pitch + shift):
+                out[style, shift] = transform_note(synth, src, SR, Edits(transpose=shift), hints)
+    return out
+
+
+def test_octave_up_and_down_moves_the_pitch(synth: OnnxSynth) -> None:
+    notes = octave_notes(synth)
+    assert len(notes) >= 9
+    for (style, shift), r in notes.items():
         est = estimate_pitch(r.transformed, SR)
-        assert est is not None and est.nearest == pitch + shift, (shift, est)
-        outs[shift] = centroid(r.transformed, SR)
-    for lo, hi in ((-12, 0), (0, 12)):
-        if lo in outs and hi in outs:
-            assert 1.4 < outs[hi] / outs[lo] < 2.9, outs
+        assert est is not None and est.nearest == r.target.pitch, (style, shift, est)
+        assert r.target.pitch == r.source.attributes.pitch + shift
 
 
-def test_style_change_is_heard_as_that_style(synth: OnnxSynth) -> None:
-    """Transform one note to each timbre style; the model's own analysis of each output
-    (analysis by synthesis, no judges here) names the asked style most of the time."""
-    src = source_note(synth, synth.style_names[0], 62)
-    targets = [s for s in synth.style_names if in_range(synth, s, 62)]
-    enc = encode_note(synth, src, SR, SourceHints(pitch=62, velocity=80))
-    _, audio = render_variants(synth, enc, [Edits(style=((s, 1.0),)) for s in targets])
-    heard = []
-    for s, note in zip(targets, audio, strict=True):
-        again = encode_note(synth, note, SR, SourceHints(pitch=62, velocity=80))
-        heard.append(again.source.attributes.style_mix(synth.style_names) == {s: 1.0})
-    assert np.mean(heard) >= 0.5, dict(zip(targets, heard, strict=True))
+def test_octave_up_moves_the_centroid_as_the_corpus_does(synth: OnnxSynth) -> None:
+    """In the corpus itself an octave up moves the power centroid by x1.33 (median over
+    1,080 same-instrument, same-dynamics octave pairs; 5-95 %: x0.83-x2.89): the body of
+    an instrument does not move with its pitch. The transposed notes must move like that:
+    every octave pair within x0.8-x3.5, their geometric mean above x1.2."""
+    notes = octave_notes(synth)
+    ratios = []
+    for (style, shift), r in notes.items():
+        lower = notes.get((style, shift - 12))
+        if lower is not None:
+            ratios.append(centroid(r.transformed, SR) / centroid(lower.transformed, SR))
+    assert len(ratios) >= 6
+    assert all(0.8 < q < 3.5 for q in ratios), ratios
+    assert float(np.exp(np.mean(np.log(ratios)))) > 1.2, ratios
 
 
 def test_reconstruction_is_closer_than_another_note(synth: OnnxSynth) -> None:
