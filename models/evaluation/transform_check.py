@@ -13,7 +13,9 @@ target style's range when outside it) and its own dynamics: the same code as
   predictions agree;
 - style: the judges' style prediction is the target style (``style_recognition``; chance
   is 1/S), per style and per family of notes; ``style_moved`` is how often the prediction
-  leaves the one it gave the source note when another style was asked;
+  leaves the one it gave the source note when another style was asked; the baseline
+  ``prior_style_recognition`` renders the same targets from z drawn from the prior (how
+  well the model makes each style at all, whatever the source);
 - the source analysis, where the truth is known: estimated pitch and style of the source;
 - ``waefader transform`` itself over the folder (one target style): written files of the
   right length and rate.
@@ -96,20 +98,31 @@ def load(model: Path | None, judges_dir: Path) -> tuple[Any, Any]:
     return synth, judges
 
 
+@dataclass
+class Features:
+    """Judge inputs ``(B, n_mels, T)``: the transformed notes, the same targets rendered from
+    z drawn from the prior (the baseline: how well the model makes each style at all), and
+    the source notes."""
+
+    transformed: np.ndarray
+    prior: np.ndarray
+    originals: np.ndarray
+
+
 def transform_all(
     synth: Any, notes: Sequence[tuple[Path, UnseenNote | None]], progress: bool
-) -> tuple[Tally, np.ndarray, np.ndarray, float, float]:
-    """Encode each note once, render it with every style. Returns the tally, the features
-    of the transformed notes ``(N, n_mels, T)``, of the originals ``(M, n_mels, T)``, and
-    ms per encode (with analysis) and per rendered variant."""
+) -> tuple[Tally, Features, float, float]:
+    """Encode each note once, render it with every style (and the prior baseline). Returns
+    the tally, the features, and ms per encode (with analysis) and per rendered variant."""
     from tqdm import tqdm
 
     from realtime.transform import Edits, TransformError, encode_file, render_variants
+    from realtime.transform.analysis import render_notes
     from realtime.transform.pitch import estimate_pitch
 
     cfg = synth.manifest.features
     tally = Tally()
-    feats, originals = [], []
+    feats, priors, originals = [], [], []
     t_enc = t_render = 0.0
     for path, known in tqdm(notes, desc="transform check", unit="note", disable=not progress):
         t0 = time.perf_counter()
@@ -129,6 +142,9 @@ def transform_all(
         t_render += time.perf_counter() - t1
         feats.append(log_mel(audio, cfg))
         originals.append(enc.features)
+        rng = np.random.default_rng(len(tally.sources))
+        z_prior = rng.standard_normal((len(targets), synth.latent_dim)) * synth.prior_std
+        priors.append(log_mel(render_notes(synth, z_prior, targets), cfg))
         family = known.variant if known else "recordings"
         source_style = synth.style_names[int(np.argmax(src.style))]
         tally.sources.append(
@@ -152,29 +168,32 @@ def transform_all(
                     "est_pitch": None if est is None else est.midi,
                 }
             )
-    n_mels, n_frames = cfg.n_mels, cfg.n_frames
-    f_all = np.concatenate(feats) if feats else np.zeros((0, n_mels, n_frames), np.float32)
-    o_all = np.stack(originals) if originals else np.zeros((0, n_mels, n_frames), np.float32)
+    empty = np.zeros((0, cfg.n_mels, cfg.n_frames), np.float32)
+    out = Features(
+        transformed=np.concatenate(feats) if feats else empty,
+        prior=np.concatenate(priors) if priors else empty,
+        originals=np.stack(originals) if originals else empty,
+    )
     n = max(len(tally.sources), 1)
-    return tally, f_all, o_all, 1000 * t_enc / n, 1000 * t_render / max(len(tally.rows), 1)
+    return tally, out, 1000 * t_enc / n, 1000 * t_render / max(len(tally.rows), 1)
 
 
 def _frac(values: Sequence[bool]) -> float | None:
     return round(float(np.mean(values)), 4) if len(values) else None
 
 
-def figures(
-    synth: Any, judges: Any, tally: Tally, feats: np.ndarray, originals: np.ndarray
-) -> dict[str, Any]:
+def figures(synth: Any, judges: Any, tally: Tally, feats: Features) -> dict[str, Any]:
     """The report's numbers from the tally and the judges' predictions."""
     from realtime.conditions import octave, pitch_class
 
-    pred = judges.predict(feats) if len(feats) else {}
-    pred_src = judges.predict(originals) if len(originals) else {}
+    pred = judges.predict(feats.transformed) if len(feats.transformed) else {}
+    pred_prior = judges.predict(feats.prior) if len(feats.prior) else {}
+    pred_src = judges.predict(feats.originals) if len(feats.originals) else {}
     names = judges.styles
     rows = tally.rows
     for i, r in enumerate(rows):
         r["judged_style"] = names[int(pred["style"][i])]
+        r["prior_ok"] = names[int(pred_prior["style"][i])] == r["style"]
         r["judged_source_style"] = names[int(pred_src["style"][r["source"]])]
         r["judge_pc_ok"] = int(pred["pitch_class"][i]) == pitch_class(r["pitch"])
         r["judge_oct_ok"] = int(pred["octave"][i]) == octave(r["pitch"])
@@ -224,6 +243,10 @@ def figures(
         "style_moved": _frac(moved),
         "style_recognition_by_style": {
             k: v["style_recognition"] for k, v in group("style").items()
+        },
+        "prior_style_recognition": _frac([r["prior_ok"] for r in rows]),
+        "prior_style_recognition_by_style": {
+            k: _frac([r["prior_ok"] for r in rows if r["style"] == k]) for k in synth.style_names
         },
         "by_family": group("family"),
         "source_pitch_ok": _frac([s["pitch"] == s["true_pitch"] for s in known_pitch]),
@@ -285,13 +308,13 @@ def run_check(
     notes = spread(inputs(notes_dir, progress), limit)
     if not notes:
         raise CheckError(f"{notes_dir} holds no notes")
-    tally, feats, originals, ms_enc, ms_render = transform_all(synth, notes, progress)
+    tally, feats, ms_enc, ms_render = transform_all(synth, notes, progress)
     report: dict[str, Any] = {
         "model": str(synth.root),
         "judges": str(judges_dir),
         "notes": str(notes_dir),
     }
-    report.update(figures(synth, judges, tally, feats, originals))
+    report.update(figures(synth, judges, tally, feats))
     report["ms_per_encode"] = round(ms_enc, 1)
     report["ms_per_variant"] = round(ms_render, 2)
     report["cli"] = cli_run(
@@ -307,8 +330,8 @@ def summary(r: dict[str, Any]) -> str:
         f"length ok {r['length_ok']}, pitch ok {r['pitch_ok']} (median error "
         f"{r['pitch_cents_median']} cents), judge pitch class {r['judge_pitch_class']}, "
         f"octave {r['judge_octave']}",
-        f"style recognised {r['style_recognition']} (chance {r['chance']}), "
-        f"moved {r['style_moved']}",
+        f"style recognised {r['style_recognition']} (chance {r['chance']}; the same targets "
+        f"from prior z: {r['prior_style_recognition']}), moved {r['style_moved']}",
     ]
     for fam, v in r["by_family"].items():
         lines.append(

@@ -12,12 +12,12 @@ Cost: S x 3 renders, batched (21 styles: 63 notes, about a quarter of a second).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from realtime.conditions import DYNAMIC_VELOCITIES, N_OCTAVES, N_PITCH_CLASSES, note_weights
-from realtime.dsp.features import log_mel
+from realtime.dsp.features import FeatureConfig, log_mel
 from realtime.transform.edits import NoteAttributes, SourceHints, check_pitch, dynamics_name
 from realtime.transform.errors import TransformError
 from realtime.transform.pitch import PitchEstimate, estimate_pitch
@@ -52,6 +52,20 @@ class SourceEstimate:
         if np.isfinite(self.distance):
             out["feature_distance"] = round(self.distance, 5)
         return out
+
+
+def analysis_features(cfg: FeatureConfig) -> FeatureConfig:
+    """A coarse log-Mel for the comparison: a quarter of the frames (hop x4, window
+    1024 at 22 kHz) and a quarter of the bands, same scale. Styles and dynamics differ in
+    envelope and spectral balance, not in fine detail; this is ~8x less work per
+    candidate than the model's features (measured accuracy: docs/TRANSFORM.md)."""
+    return replace(
+        cfg,
+        n_fft=max(cfg.n_fft // 2, 256),
+        hop=cfg.hop * 4,
+        n_frames=max(cfg.n_frames // 4, 1),
+        n_mels=max(cfg.n_mels // 4, 16),
+    )
 
 
 def conditions(
@@ -103,12 +117,12 @@ def source_pitch(
 def estimate_source(
     synth: EncoderSynth,
     note: np.ndarray,
-    features: np.ndarray,
     z: np.ndarray,
     hints: SourceHints | None = None,
+    coarse: bool = True,
 ) -> SourceEstimate:
-    """Attributes of the prepared ``note (note_samples,)`` whose ``features (n_mels, T)``
-    encoded to ``z (L,)``."""
+    """Attributes of the prepared ``note (note_samples,)`` that encoded to ``z (L,)``.
+    ``coarse``: compare in :func:`analysis_features` (else the model's own features)."""
     hints = hints or SourceHints()
     names = synth.style_names
     pitch, est = source_pitch(note, synth.sample_rate, hints.pitch)
@@ -134,7 +148,8 @@ def estimate_source(
     if len(grid) == 1:
         return SourceEstimate(grid[0], given, est)
     audio = render_notes(synth, z, grid)
-    cfg = synth.manifest.features
+    cfg = analysis_features(synth.manifest.features) if coarse else synth.manifest.features
+    features = log_mel(note, cfg)
     dist = np.concatenate(
         [
             np.mean(np.abs(log_mel(audio[s : s + BATCH], cfg) - features[None]), axis=(1, 2))

@@ -133,7 +133,7 @@ def encode_note(
     note = prepare_note(audio, sample_rate, synth.sample_rate, synth.note_samples, gain_db)
     features = log_mel(note, synth.manifest.features)
     z = np.asarray(synth.encode(features[None])[0], dtype=np.float32)
-    source = estimate_source(synth, note, features, z, hints)
+    source = estimate_source(synth, note, z, hints)
     return EncodedNote(original=note, features=features, z=z, source=source)
 
 

@@ -14,7 +14,7 @@ import soundfile as sf
 
 from models.data.recipe import TIMBRE, VIOLIN_TECHNIQUES
 from models.evaluation.judges import JudgeConfig, JudgeNet, Judges
-from models.evaluation.transform_check import Tally, figures, fit_range, main
+from models.evaluation.transform_check import Features, Tally, figures, fit_range, main
 from models.evaluation.unseen_notes import (
     DETUNE_CENTS,
     OTHER_PROGRAMS,
@@ -74,6 +74,8 @@ class FakeJudges:
 
     def predict(self, feats: np.ndarray) -> dict[str, np.ndarray]:
         s = self._styles if feats.shape[0] == len(self._styles) else self._src
+        if feats.shape[0] == len(self._styles) and feats.any():  # the prior baseline
+            s = [0, 0, 0, 1, 1, 2]
         n = len(s)
         return {"style": np.array(s), "pitch_class": np.full(n, 0), "octave": np.full(n, 4)}
 
@@ -101,7 +103,8 @@ def test_figures_count_what_they_say() -> None:
             )
     # judged styles of the six transforms, and of the two sources
     judges = FakeJudges(styles=[0, 1, 0, 1, 1, 1], src=[0, 1])
-    f = figures(synth, judges, tally, np.zeros((6, 1, 1)), np.zeros((2, 1, 1)))
+    feats = Features(np.zeros((6, 1, 1)), np.ones((6, 1, 1)), np.zeros((2, 1, 1)))
+    f = figures(synth, judges, tally, feats)
     assert f["style_recognition"] == pytest.approx(3 / 6, abs=1e-4)
     assert f["style_recognition_by_style"] == {"a": 0.5, "b": 1.0, "c": 0.0}
     # other style asked than the source's judged one: source 0 -> b, c; source 1 -> a, c
@@ -113,6 +116,8 @@ def test_figures_count_what_they_say() -> None:
         "pitch_ok": pytest.approx(2 / 3, abs=1e-4),
     }
     assert f["source_pitch_ok"] == 0.5 and f["source_style_ok"] == 1.0
+    assert f["prior_style_recognition"] == pytest.approx(3 / 6, abs=1e-4)
+    assert f["prior_style_recognition_by_style"] == {"a": 0.5, "b": 0.5, "c": 0.5}
     assert f["judge_on_sources_style"] == 1.0 and f["chance"] == pytest.approx(1 / 3, abs=1e-4)
 
 
