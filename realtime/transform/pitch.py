@@ -139,7 +139,7 @@ def estimate_pitch(
     first = int(np.flatnonzero(rms >= rms.max() * 10 ** (-cfg.loud_db / 20))[0]) * hop
     hz = refine_on_harmonics(x[first : first + REFINE_SAMPLES], sample_rate, hz)
     aperiodicity = float(np.median([ap for _, ap in voiced]))
-    return PitchEstimate(hz=hz, voiced=len(voiced) / len(picks), aperiodicity=aperiodicity)
+    return PitchEstimate(hz=float(hz), voiced=len(voiced) / len(picks), aperiodicity=aperiodicity)
 
 
 REFINE_SAMPLES = 1 << 15  # the spectrum of at most this much of the loud part
