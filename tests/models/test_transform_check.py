@@ -189,13 +189,14 @@ def test_judges_for_other_styles_are_refused(
 
 def trained_with_judges() -> tuple[Path, Path] | None:
     """The shipped model (or $WAEFADER_TRAINED_MODEL) and judges of its corpus
-    ($WAEFADER_JUDGES, or out/model/judges left by `make model`)."""
+    ($WAEFADER_JUDGES, or the judges shipped with the default model)."""
     import os
 
     from realtime.model import DEFAULT_MODEL_DIR
 
     model = Path(os.environ.get("WAEFADER_TRAINED_MODEL", DEFAULT_MODEL_DIR))
-    judges = Path(os.environ.get("WAEFADER_JUDGES", Path(__file__).parents[2] / "out/model/judges"))
+    shipped = Path(__file__).parents[2] / "models/evaluation/default_judges"
+    judges = Path(os.environ.get("WAEFADER_JUDGES", shipped))
     if (model / "manifest.json").is_file() and (judges / "judges.json").is_file():
         return model, judges
     return None
