@@ -1,6 +1,7 @@
 """Transform mode on notes the model has never seen, judged by the evaluation's judges.
 
-``python -m models.evaluation.transform_check --model DIR --judges DIR --notes DIR --json``
+``python -m models.evaluation.transform_check [--model DIR] [--judges DIR] --notes DIR --json``
+(defaults: the shipped model and the judges shipped with it)
 
 Every note of ``--notes`` (rendered there by :mod:`models.evaluation.unseen_notes` when the
 folder holds no notes yet; or any folder of recordings) is encoded once and re-rendered
@@ -41,6 +42,7 @@ from realtime.dsp.features import log_mel
 from realtime.transform.files import AUDIO_SUFFIXES
 
 PROG = "python -m models.evaluation.transform_check"
+DEFAULT_JUDGES = Path(__file__).resolve().parent / "default_judges"
 
 
 class CheckError(RuntimeError):
@@ -344,7 +346,12 @@ def summary(r: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None, prog: str = PROG) -> int:
     ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: shipped)")
-    ap.add_argument("--judges", type=Path, required=True, help="judges folder (judges.json)")
+    ap.add_argument(
+        "--judges",
+        type=Path,
+        default=DEFAULT_JUDGES,
+        help="judges folder (judges.json; default: the judges shipped with the default model)",
+    )
     ap.add_argument(
         "--notes",
         type=Path,
