@@ -15,6 +15,27 @@ from models.training.errors import TrainingError
 CHECKPOINT = "checkpoint.pt"
 
 
+class OptimisedState:
+    """``state()`` / ``load_state()`` of a training task that holds ``model``,
+    ``optimizer`` and ``scheduler``: what a checkpoint needs besides the step and RNGs."""
+
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically: a temporary file in the same folder, flushed
     to disk, then ``os.replace``. A kill at any moment leaves the old or the new file."""

@@ -6,8 +6,6 @@ Used for both ``train-mcnn`` (corpus features -> corpus audio) and ``finetune``
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import torch
 from torch import nn
@@ -15,6 +13,7 @@ from torch import nn
 from models.config import MCNNConfig, MCNNTrainConfig
 from models.mcnn import MCNN
 from models.training import losses
+from models.training.checkpoint import OptimisedState
 from models.training.data import NoteSet
 from models.training.distributed import BatchOrder, DistInfo, step_generator, wrap
 from models.training.schedule import lr_factor
@@ -47,7 +46,7 @@ def crops(
     return feats, audio
 
 
-class MCNNTask:
+class MCNNTask(OptimisedState):
     """Model, optimiser, scheduler and batch order of an MCNN run; see :mod:`loop`."""
 
     columns = ("loss", "sc", "log_mag", "lr", "valid_sc", "valid_lsd_db")
@@ -114,15 +113,3 @@ class MCNNTask:
         sc = [spectral_convergence(r, p, fc) for r, p in zip(ref, pred, strict=True)]
         lsd = [log_spectral_distance(r, p, fc) for r, p in zip(ref, pred, strict=True)]
         return {"valid_sc": float(np.mean(sc)), "valid_lsd_db": float(np.mean(lsd))}
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-        }
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])

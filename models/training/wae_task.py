@@ -16,6 +16,7 @@ from torch.func import functional_call
 
 from models.config import ModelConfig, TrainConfig
 from models.training import losses
+from models.training.checkpoint import OptimisedState
 from models.training.data import NoteSet
 from models.training.distributed import BatchOrder, DistInfo, step_generator, wrap
 from models.training.schedule import alpha_at, lr_factor
@@ -65,7 +66,7 @@ class WAEObjective(nn.Module):
         return out
 
 
-class WAETask:
+class WAETask(OptimisedState):
     """Model, optimiser, scheduler and batch order of a WAE run; see :mod:`loop`."""
 
     columns = (
@@ -81,6 +82,8 @@ class WAETask:
         "valid_mmd",
         "valid_disc_acc",
     )
+
+    model: WAE
 
     def __init__(
         self,
@@ -164,18 +167,6 @@ class WAETask:
         if accs:
             out["valid_disc_acc"] = float(sum(accs)) / len(data)
         return out
-
-    def state(self) -> dict[str, Any]:
-        return {
-            "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
-        }
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
 
 
 def _to_device(data: NoteSet, device: torch.device) -> NoteSet:
