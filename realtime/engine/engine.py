@@ -25,12 +25,14 @@ from realtime.engine.events import (
     NoteRequest,
     Panic,
     PanicMsg,
+    ReadyNote,
     Sustain,
     TimedRequest,
 )
-from realtime.engine.mixer import Mixer, db_to_gain
+from realtime.engine.mixer import Mixer, coef_for, db_to_gain
 from realtime.engine.presets import list_presets, load_preset, save_preset
 from realtime.engine.priority import raise_nice
+from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
 from realtime.engine.stream import AudioOutput
 from realtime.engine.worker import RenderWorker
@@ -144,6 +146,38 @@ class Engine:
                 frame=frame,
                 arrival=arrival,
                 live=live,
+            )
+        )
+        return note_id
+
+    def play_audio(self, audio: np.ndarray, sample_rate: int, gain: float = 1.0) -> int:
+        """Play a mono buffer ``audio (samples,)`` at ``sample_rate`` as one voice, now (the
+        transform panel's original and reconstruction). It is resampled here, on the calling
+        thread, then handed to the callback like a rendered note. It answers no note-off (its
+        pitch is -1) and ends with the buffer; panic fades it. Returns its note id.
+        Raises ValueError for empty, multi-channel or non-finite audio, or a bad rate or gain."""
+        x = np.asarray(audio, dtype=np.float32)
+        if x.ndim != 1 or x.shape[0] == 0:
+            raise ValueError(f"audio must be mono samples (N,), got shape {x.shape}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("audio contains NaN or infinite samples")
+        if sample_rate <= 0 or not (np.isfinite(gain) and 0.0 <= gain <= 4.0):
+            raise ValueError(f"sample rate {sample_rate} or gain {gain:g} out of range")
+        sr = self.config.sample_rate
+        buffer = resample(x, int(sample_rate), sr)
+        note_id = next(self._ids)
+        release = float(self.controls.get("release"))  # type: ignore[arg-type]
+        self.mixer.inbox.append(
+            ReadyNote(
+                note_id,
+                -1,
+                buffer,
+                awaiting_full=False,
+                gain=float(gain),
+                release_coef=coef_for(release, sr),
+                frame=-1,
+                duration_frames=-1,
+                arrival=0.0,  # not a trigger: kept out of the latency figures
             )
         )
         return note_id

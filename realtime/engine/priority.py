@@ -87,3 +87,13 @@ def demoted(nice: int | None) -> Iterator[None]:
     finally:
         with suppress(OSError):
             os.sched_setscheduler(0, os.SCHED_FIFO, param)
+
+
+def background(nice: int = 5) -> None:
+    """Normal scheduling at a positive ``nice`` for the calling thread: slow side work (a
+    transform, about a second) started from a real-time thread would inherit SCHED_FIFO
+    and starve the render worker and the audio server."""
+    if hasattr(os, "sched_setscheduler"):
+        with suppress(OSError):
+            os.sched_setscheduler(0, os.SCHED_OTHER, os.sched_param(0))
+    raise_nice(nice)

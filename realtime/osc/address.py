@@ -44,6 +44,12 @@ ADDRESSES: tuple[Address, ...] = (
     Address("fx", "0|1", "the post-FX chain (compressor, reverb, limiter)"),
     Address("preset", "name-or-path", "load a preset (JSON)"),
     Address("preset/save", "path", "save the controls as a preset"),
+    Address(
+        "transform",
+        "path [name value ...]",
+        "transform an audio file and play it: style weights by name, pitch, transpose, "
+        "dynamics, latent_scale, play (transformed / reconstruction / original)",
+    ),
     Address("info", "[reply-port]", "reply /waefader/info (JSON) and /waefader/info/styles"),
     Address(
         "status",

@@ -4,6 +4,10 @@ Every datagram is counted; what cannot be used is counted by reason and never ra
 ``malformed`` (not OSC), ``unknown`` (address), ``bad_args`` (wrong count or types),
 ``out_of_range`` (values outside a control's range), ``errors`` (anything else).
 
+``/waefader/transform`` is checked at once and run on a background thread
+(:mod:`realtime.osc.transform`); its outcome is counted then and, when ``send`` is set
+(the server sets it), answered with ``/transform/done`` or ``/transform/error``.
+
 Bundles: a future timetag schedules the bundle's notes at that time on the audio clock
 (the engine places them on their exact sample); nothing sleeps. A timetag already past is
 played at once and counted ``late``.
@@ -12,6 +16,7 @@ played at once and counted ``late``.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -23,6 +28,11 @@ from pythonosc.parsing import osc_types
 
 from realtime.engine import ControlError, Engine, PresetError
 from realtime.osc.address import CONTROL_PATHS, PREFIX
+from realtime.osc.transform import TransformRequest, parse_request
+from realtime.transform import TransformError, transform_file
+from realtime.transform.jobs import TransformJobs
+from realtime.transform.play import engine_synth, play_sound
+from realtime.transform.synth import EncoderSynth
 
 Target = tuple[str, int]
 Reply = tuple[bytes, Target]
@@ -44,6 +54,7 @@ class OscCounters:
     scheduled: int = 0
     late: int = 0
     replies: int = 0
+    transforms: int = 0  # transformed notes played (failures count as bad_args / errors)
 
     @property
     def bad(self) -> int:
@@ -111,6 +122,9 @@ class OscDispatcher:
         self.extra_status = extra_status
         self.counters = OscCounters()
         self.last_problem = ""
+        self.send: Callable[[list[Reply]], None] | None = None  # replies made later
+        self.jobs = TransformJobs()
+        self._count_lock = threading.Lock()  # transform jobs count from their own thread
         self._at_frame: int | None = None  # freewheel: place notes on this audio-clock frame
         self._handlers: dict[
             str, Callable[[list[Any], float | None, float, Target | None], list[Reply]]
@@ -125,6 +139,7 @@ class OscDispatcher:
             "preset/save": self._preset_save,
             "info": self._info,
             "status": self._status,
+            "transform": self._transform,
         }
 
     # --- entry point ------------------------------------------------------------------------
@@ -195,8 +210,13 @@ class OscDispatcher:
         return []
 
     def _problem(self, kind: str, text: str) -> None:
-        setattr(self.counters, kind, getattr(self.counters, kind) + 1)
-        self.last_problem = text
+        with self._count_lock:
+            setattr(self.counters, kind, getattr(self.counters, kind) + 1)
+            self.last_problem = text
+
+    def close(self) -> None:
+        """Finish the transforms already asked for (the server calls it when stopping)."""
+        self.jobs.stop()
 
     @staticmethod
     def _one(args: list[Any]) -> Any:
@@ -297,6 +317,44 @@ class OscDispatcher:
             raise BadArgs("preset/save takes a path ending in .json")
         self.engine.save_preset(path)
         return []
+
+    def _transform(
+        self, args: list[Any], _w: float | None, _a: float, sender: Target | None
+    ) -> list[Reply]:
+        synth = engine_synth(self.engine)
+        request = parse_request(args, self.engine.controls.style_names)
+        target = self._target([], sender)
+        engine = self.engine
+
+        def job() -> None:
+            self._run_transform(engine, synth, request, target)
+
+        if not self.jobs.submit(job):
+            raise TransformError(f"{self.jobs.limit} transforms are waiting already; try later")
+        return []
+
+    def _run_transform(
+        self, engine: Engine, synth: EncoderSynth, request: TransformRequest, target: Target | None
+    ) -> None:
+        """On the jobs thread: transform, play, count, answer."""
+        name = str(request.path)
+        p = self.prefix
+        try:
+            result = transform_file(synth, request.path, request.edits)
+            play_sound(engine, result, request.which)
+        except Exception as exc:
+            kind = "bad_args" if isinstance(exc, ValueError) else "errors"
+            text = str(exc) if kind == "bad_args" else f"{type(exc).__name__}: {exc}"
+            self._problem(kind, f"{p}/transform {name}: {text}")
+            self._send_later(build(f"{p}/transform/error", name, text), target)
+            return
+        with self._count_lock:
+            self.counters.transforms += 1
+        self._send_later(build(f"{p}/transform/done", name, json.dumps(result.summary())), target)
+
+    def _send_later(self, datagram: bytes, target: Target | None) -> None:
+        if self.send is not None and target is not None:
+            self.send([(datagram, target)])
 
     # --- queries -----------------------------------------------------------------------------
     def _target(self, args: list[Any], sender: Target | None) -> Target | None:

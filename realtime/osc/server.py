@@ -48,6 +48,7 @@ class OscServer:
         self.rcvbuf_bytes = self.sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         self.host, self.port = self.sock.getsockname()[:2]
         self.send_errors = 0
+        dispatcher.send = self.send  # replies made later (transform done / error)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -66,6 +67,7 @@ class OscServer:
         if self._thread is not None:
             self._thread.join(2.0)
             self._thread = None
+        self.dispatcher.close()
         self.sock.close()
 
     def __enter__(self) -> OscServer:
@@ -86,8 +88,12 @@ class OscServer:
                 if self._stop.is_set():
                     return
                 continue
-            for reply, target in handle(data, sender, time.perf_counter()):
-                try:
-                    self.sock.sendto(reply, target)
-                except OSError:
-                    self.send_errors += 1
+            self.send(handle(data, sender, time.perf_counter()))
+
+    def send(self, replies: list[tuple[bytes, tuple[str, int]]]) -> None:
+        """Send replies (from any thread); failures are counted, never raised."""
+        for reply, target in replies:
+            try:
+                self.sock.sendto(reply, target)
+            except OSError:
+                self.send_errors += 1

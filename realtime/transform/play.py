@@ -4,8 +4,8 @@ The engine renders notes from controls with the same model, so the transformed n
 reconstruction) is played by setting the latent point, the style weights and no variation,
 then playing the target pitch at the target velocity (40 / 80 / 120 give exactly pp / mf /
 ff). The encoded z stays in the latent controls afterwards: the keyboard then plays the
-transformed sound at every pitch. The original is audio, not controls: play
-``result.original`` as a buffer.
+transformed sound at every pitch. The original is audio, not controls: :func:`play_sound`
+plays it as a buffer (``Engine.play_audio``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from realtime.transform.core import TransformResult
+from realtime.transform.errors import TransformError
+from realtime.transform.synth import EncoderSynth
 
 if TYPE_CHECKING:
     from realtime.engine import Engine
 
 WHICH = ("transformed", "reconstruction")
+SOUNDS = ("original", *WHICH)
 
 
 @dataclass(frozen=True)
@@ -70,3 +73,22 @@ def play_on_engine(
     note = engine_note(result, which, latent_limit=min(abs(spec.lo), abs(spec.hi)))
     engine.controls.update(note.controls)
     return engine.note_on(note.pitch, note.velocity, duration)
+
+
+def engine_synth(engine: Engine) -> EncoderSynth:
+    """The engine's model, if it can transform (it has an encoder); else TransformError."""
+    renderer: Any = engine.renderer
+    able = callable(getattr(renderer, "encode", None)) and hasattr(renderer, "manifest")
+    if not able or not getattr(renderer, "has_encoder", True):
+        raise TransformError("this model has no encoder (encoder.onnx): it cannot transform")
+    return renderer  # type: ignore[no-any-return]
+
+
+def play_sound(engine: Engine, result: TransformResult, which: str = "transformed") -> int:
+    """Play one of a result's three sounds: ``original`` as a buffer, ``reconstruction``
+    or ``transformed`` through :func:`play_on_engine`; returns the note id."""
+    if which == "original":
+        return engine.play_audio(result.original, result.sample_rate)
+    if which not in WHICH:
+        raise ValueError(f"which must be one of {SOUNDS}, got {which!r}")
+    return play_on_engine(engine, result, which)
