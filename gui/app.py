@@ -45,6 +45,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--cc-map", help="JSON file mapping MIDI CCs to controls")
     p.add_argument("--no-midi", action="store_true", help="do not open MIDI input")
     p.add_argument("--preset", help="preset name or JSON file to start with")
+    p.add_argument("--sample", type=Path,
+                   help="an audio file to load into the sample panel (transform mode)")
     p.add_argument("--demo-out", type=Path, default=DEFAULT_DEMO,
                    help=f"headless only: where the demo phrase goes (default {DEFAULT_DEMO})")
     p.add_argument("--demo-only", action="store_true",
@@ -123,6 +125,8 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
         window.statusBar().showMessage("; ".join(backend.notes), 15000)  # type: ignore[union-attr]
     if backend.problems:
         window.show_error("waefader: some parts did not start", "\n".join(backend.problems))
+    if args.sample is not None:
+        load_sample_at_start(window, args.sample, prog)
     keep_python_responsive(app, window)  # before saying we are open: Ctrl+C works from now
     print(f"{prog}: window open (pid {os.getpid()}); {describe(backend)}", flush=True)
     if args.play_demo or args.screenshot:
@@ -137,6 +141,18 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
         bridge.stop_timers()
         backend.shutdown()
         print(f"{prog}: stopped; {summary(backend)}", flush=True)
+
+
+def load_sample_at_start(window: MainWindow, path: Path, prog: str) -> None:
+    """--sample: encoded on a pool thread like a dropped file; the outcome is also said in
+    the terminal (a failure is a message box too)."""
+    loader = window.sample_loader
+    loader.loaded.connect(
+        lambda info: print(f"{prog}: sample {info.path}: {info.note} {info.style} "
+                           f"{info.dynamics}", flush=True)
+    )  # fmt: skip
+    loader.failed.connect(lambda text: print(f"{prog}: sample: {text}", file=sys.stderr))
+    window.load_sample(str(path))
 
 
 def describe(backend: EngineBackend) -> str:

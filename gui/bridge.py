@@ -69,6 +69,22 @@ class ModelInfo:
     sample_rate: int
 
 
+@dataclass(frozen=True)
+class SampleInfo:
+    """A loaded sample as the model heard it (transform mode): its estimated pitch, style
+    and dynamics, and the encoded latent point ``z`` (L,) that became the latent control."""
+
+    path: str
+    pitch: int
+    note: str  # "A3"
+    style: str  # the estimated style mix, "violin" or "violin 0.5 + flute 0.5"
+    dynamics: str  # pp / mf / ff
+    z: tuple[float, ...]
+
+
+SAMPLE_SOUNDS = ("original", "reconstruction", "transformed")
+
+
 class SynthBackend(Protocol):
     """What the GUI needs from the engine (+ OSC + MIDI); engine_backend implements it."""
 
@@ -108,6 +124,16 @@ class SynthBackend(Protocol):
 
     def load_preset(self, path: Path) -> list[str]:
         """Apply a preset file; returns warnings (e.g. styles this model lacks)."""
+
+    def load_sample(self, path: str) -> SampleInfo:
+        """Encode an audio file (about a second: call it off the GUI thread). Its z, style
+        mix and velocity become the controls. Raises BackendError with the reason; the
+        previous sample stays loaded then."""
+
+    def play_sample(self, which: str, transpose: int = 0) -> None:
+        """Play the loaded sample's ``original``, ``reconstruction`` (both as buffers) or
+        ``transformed`` version: a note with the current controls at the sample's pitch +
+        ``transpose``. Raises BackendError when no sample is loaded."""
 
 
 def playable_range(info: ModelInfo, weights: Sequence[float]) -> tuple[int, int]:

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from gui.bridge import BackendError, EngineStatus, ModelInfo
+from gui.bridge import BackendError, EngineStatus, ModelInfo, SampleInfo
 from gui.model_bar import resolve_preset
+from gui.sample_player import SamplePlayer
 from gui.surfaces import SurfaceOptions, Surfaces
 from realtime.engine import ControlError, Engine, EngineConfig, PresetError
 from realtime.manifest import ModelError
@@ -71,6 +72,7 @@ class EngineBackend:
         self.problems: list[str] = []
         self.notes: list[str] = []
         self.started = False
+        self.sample = SamplePlayer()
 
     def _make_engine(self, synth: OnnxSynth) -> Engine:
         engine = Engine(synth, self.options.engine)
@@ -199,4 +201,14 @@ class EngineBackend:
         try:
             return self.engine.load_preset(path)
         except PresetError as exc:
+            raise BackendError(str(exc)) from None
+
+    # ---- transform mode (gui.sample_player) ------------------------------------------------
+    def load_sample(self, path: str) -> SampleInfo:
+        return self.sample.load(self.engine, path)
+
+    def play_sample(self, which: str, transpose: int = 0) -> None:
+        try:
+            self.sample.play(self.engine, which, transpose)
+        except ValueError as exc:  # the engine's own refusals (e.g. pitch)
             raise BackendError(str(exc)) from None

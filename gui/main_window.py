@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QEvent, QObject, pyqtSignal
-from PyQt6.QtGui import QCloseEvent, QKeyEvent
+from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -24,13 +24,21 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from gui.bridge import BackendError, EngineBridge, EngineStatus, ModelInfo, playable_range
+from gui.bridge import (
+    BackendError,
+    EngineBridge,
+    EngineStatus,
+    ModelInfo,
+    SampleInfo,
+    playable_range,
+)
 from gui.faders import NoteMixBank, StyleFaderBank
 from gui.keyboard import KeyboardWidget
 from gui.latent_pad import LatentPanel
 from gui.model_bar import ModelBar
 from gui.note_view import NoteView
 from gui.performance import PerformancePanel
+from gui.sample_panel import SampleLoader, SamplePanel, dropped_file
 from gui.status import StatusPanel
 from realtime.conditions import midi_name
 
@@ -56,6 +64,8 @@ class MainWindow(QMainWindow):
         self.range_label = QLabel()
         self.status = StatusPanel()
         self.note_view = NoteView()
+        self.sample = SamplePanel()
+        self.sample_loader = SampleLoader(bridge.backend, self)
         self._style_row = QHBoxLayout()
         self._build()
         self._wire()
@@ -79,11 +89,13 @@ class MainWindow(QMainWindow):
         root.addWidget(self.keyboard)
         bottom = QHBoxLayout()
         bottom.addWidget(self.play, 2)
+        bottom.addWidget(self.sample, 2)
         bottom.addWidget(self.status, 2)
         bottom.addWidget(self.note_view, 3)
         root.addLayout(bottom, 2)
         self.setCentralWidget(central)
-        self.resize(1400, 980)
+        self.setAcceptDrops(True)  # a dropped audio file goes to the sample panel
+        self.resize(1500, 980)
 
     def _wire(self) -> None:
         b = self.bridge
@@ -108,6 +120,10 @@ class MainWindow(QMainWindow):
         b.control_changed.connect(self.on_control_changed)
         b.status_changed.connect(self.show_status)
         b.note_audio.connect(self.note_view.show_note)
+        self.sample.sample_chosen.connect(self.load_sample)
+        self.sample.play_requested.connect(self.play_sample)
+        self.sample_loader.loaded.connect(self._sample_loaded)
+        self.sample_loader.failed.connect(self._sample_failed)
 
     def _wire_styles(self) -> None:
         self.styles.changed.connect(self._on_style)
@@ -221,6 +237,39 @@ class MainWindow(QMainWindow):
             self.bridge.backend.save_preset(Path(path))
         except BackendError as exc:
             self.show_error("Cannot save preset", str(exc))
+
+    def load_sample(self, path: str) -> None:
+        """Encode a sample off the GUI thread; its z and style arrive as control changes."""
+        self.sample.set_loading(path)
+        self.sample_loader.load(path)
+
+    def _sample_loaded(self, info: SampleInfo) -> None:
+        self.sample.show_sample(info)
+        self.statusBar().showMessage(  # type: ignore[union-attr]
+            f"sample {Path(info.path).name}: its z is the latent point and its style the "
+            "faders; move them and play Transformed (or any key)",
+            8000,
+        )
+
+    def _sample_failed(self, text: str) -> None:
+        self.sample.show_failure(text)
+        self.show_error("Cannot load sample", text)
+
+    def play_sample(self, which: str, transpose: int) -> None:
+        try:
+            self.bridge.backend.play_sample(which, transpose)
+        except BackendError as exc:
+            self.show_error("Cannot play sample", str(exc))
+
+    def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:
+        if event is not None and dropped_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent | None) -> None:
+        path = dropped_file(event.mimeData()) if event is not None else None
+        if path is not None and event is not None:
+            event.acceptProposedAction()
+            self.load_sample(path)
 
     # ---- keys and closing -------------------------------------------------------------------
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from gui.bridge import BackendError, EngineStatus, ModelInfo
+from gui.bridge import BackendError, EngineStatus, ModelInfo, SampleInfo
 
 STYLES = ("violin", "flute", "trumpet")
 
@@ -35,6 +35,8 @@ class RecordingBackend:
         self.panics = 0
         self.rendered = 0
         self.shut = False
+        self.sample: SampleInfo | None = None
+        self.sample_plays: list[tuple[str, int]] = []
 
     def start(self) -> None:
         pass
@@ -88,3 +90,17 @@ class RecordingBackend:
         for name, value in json.loads(path.read_text()).items():
             self.set_control(name, value)
         return []
+
+    def load_sample(self, path: str) -> SampleInfo:
+        """Files named *.bad fail; others 'encode' to z = (0.5, -0.5, 1.0), style flute."""
+        if path.endswith(".bad"):
+            raise BackendError(f"{Path(path).name}: not readable as audio")
+        self.set_control("latent", (0.5, -0.5, 1.0))
+        self.set_control("style", [0.0, 1.0, 0.0])
+        self.sample = SampleInfo(path, 57, "A3", "flute", "mf", (0.5, -0.5, 1.0))
+        return self.sample
+
+    def play_sample(self, which: str, transpose: int = 0) -> None:
+        if self.sample is None:
+            raise BackendError("load a sample first")
+        self.sample_plays.append((which, transpose))

@@ -19,7 +19,9 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 from PyQt6.QtGui import QImage
 from pythonosc.udp_client import SimpleUDPClient
 
@@ -81,8 +83,12 @@ def test_play_opens_a_real_window_plays_and_quits_on_sigint(tiny_model_dir: Path
         pytest.skip("needs the private JACK dummy server (run through `make pytest`)")
     port = _free_udp_port()
     shot = tmp_path / "window.png"
+    sample = tmp_path / "a3.wav"  # loaded into the sample panel (transform mode)
+    t = np.arange(22050) / 22050
+    sf.write(sample, (0.2 * np.sin(2 * np.pi * 220 * t) * np.exp(-2 * t)).astype(np.float32),
+             22050)  # fmt: skip
     proc, lines = _start_play(tiny_model_dir, _window_env(), "--osc-port", str(port),
-                              "--play-demo", "--screenshot", str(shot))
+                              "--play-demo", "--screenshot", str(shot), "--sample", str(sample))
     seen: list[str] = []
     try:
         opened = _wait_for(lines, r"window open \(pid (\d+)\); audio (.+?) @", seen, TIMEOUT_S)
@@ -99,6 +105,7 @@ def test_play_opens_a_real_window_plays_and_quits_on_sigint(tiny_model_dir: Path
             proc.wait()
     output = "".join(seen)
     assert int(stopped.group(1)) >= 5, output  # 4 from the keyboard + 1 from OSC
+    assert re.search(r"sample .*a3\.wav: A3 ", output), output
     assert "Traceback" not in output
     image = QImage(str(shot))
     assert image.width() >= 800 and image.height() >= 500, output
