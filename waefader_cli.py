@@ -38,6 +38,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "train": ("models.training.bench", "training throughput (examples/s)"),
         "render": ("realtime.cli.bench_render", "note render time, RTF, ratio to Griffin-Lim"),
         "poly": ("realtime.cli.bench_poly", "highest note rate with zero underflows"),
+        "transform": ("realtime.cli.bench_transform", "transform time, its effect on rendering"),
     },
 }
 
