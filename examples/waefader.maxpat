@@ -13,7 +13,7 @@
    80,
    80,
    720,
-   680
+   760
   ],
   "bglocked": 0,
   "openinpresentation": 0,
@@ -677,6 +677,94 @@
      ],
      "text": "print waefader"
     }
+   },
+   {
+    "box": {
+     "id": "c-transform",
+     "maxclass": "comment",
+     "numinlets": 1,
+     "numoutlets": 0,
+     "patching_rect": [
+      40,
+      650,
+      560,
+      20
+     ],
+     "text": "drop a recorded note here: transformed to flute, an octave up (transform mode)"
+    }
+   },
+   {
+    "box": {
+     "id": "dropfile",
+     "maxclass": "dropfile",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      40,
+      672,
+      160,
+      40
+     ],
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "conform",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 2,
+     "patching_rect": [
+      220,
+      680,
+      170,
+      22
+     ],
+     "text": "conformpath native absolute",
+     "outlettype": [
+      "",
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "append-tr",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      400,
+      680,
+      180,
+      22
+     ],
+     "text": "append flute 1 transpose 12",
+     "outlettype": [
+      ""
+     ]
+    }
+   },
+   {
+    "box": {
+     "id": "prepend-tr",
+     "maxclass": "newobj",
+     "numinlets": 1,
+     "numoutlets": 1,
+     "patching_rect": [
+      400,
+      710,
+      180,
+      22
+     ],
+     "text": "prepend /waefader/transform",
+     "outlettype": [
+      ""
+     ]
+    }
    }
   ],
   "lines": [
@@ -1024,6 +1112,54 @@
      ],
      "destination": [
       "print",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "dropfile",
+      0
+     ],
+     "destination": [
+      "conform",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "conform",
+      0
+     ],
+     "destination": [
+      "append-tr",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "append-tr",
+      0
+     ],
+     "destination": [
+      "prepend-tr",
+      0
+     ]
+    }
+   },
+   {
+    "patchline": {
+     "source": [
+      "prepend-tr",
+      0
+     ],
+     "destination": [
+      "udpsend",
       0
      ]
     }

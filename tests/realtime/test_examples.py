@@ -9,6 +9,7 @@ from pathlib import Path
 from conftest import make_engine
 
 from realtime.osc.dispatcher import OscDispatcher, build
+from realtime.osc.transform import parse_request
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -36,6 +37,12 @@ def test_max_patch_messages_are_known_addresses() -> None:
             tokens = msg.split()
             if tokens and tokens[0].startswith("/waefader"):
                 osc.handle_datagram(build(tokens[0], *map(_number, tokens[1:])))
+                sent += 1
+            elif tokens[:2] == ["prepend", "/waefader/transform"]:  # fed by the file drop
+                appended = next(t.split()[1:] for t in texts if t.startswith("append "))
+                request = parse_request(["/x.wav", *map(_number, appended)],
+                                        osc.engine.controls.style_names)  # fmt: skip
+                assert request.edits.transpose == 12 and request.edits.style == (("flute", 1.0),)
                 sent += 1
             elif tokens[:1] == ["prepend"]:  # a fader or keyboard feeding this address
                 args = {
