@@ -38,7 +38,7 @@ from gui.latent_pad import LatentPanel
 from gui.model_bar import ModelBar
 from gui.note_view import NoteView
 from gui.performance import PerformancePanel
-from gui.sample_panel import SampleLoader, SamplePanel, dropped_file
+from gui.sample_panel import SampleLoader, SamplePanel
 from gui.status import StatusPanel
 from realtime.conditions import midi_name
 
@@ -262,14 +262,10 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot play sample", str(exc))
 
     def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:
-        if event is not None and dropped_file(event.mimeData()) is not None:
-            event.acceptProposedAction()
+        self.sample.dragEnterEvent(event)  # a file dropped anywhere goes to the sample panel
 
     def dropEvent(self, event: QDropEvent | None) -> None:
-        path = dropped_file(event.mimeData()) if event is not None else None
-        if path is not None and event is not None:
-            event.acceptProposedAction()
-            self.load_sample(path)
+        self.sample.dropEvent(event)  # emits sample_chosen -> load_sample
 
     # ---- keys and closing -------------------------------------------------------------------
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from gui.bridge import SAMPLE_SOUNDS, BackendError, SampleInfo
+from realtime.conditions import midi_name
 from realtime.engine import Engine
 from realtime.transform import TransformError, TransformResult, encode_file, transform_encoded
 from realtime.transform.edits import dynamics_name
@@ -69,11 +70,10 @@ def sample_info(result: TransformResult, path: str) -> SampleInfo:
     attrs = result.source.attributes
     mix = attrs.style_mix(result.style_names)
     style = " + ".join(n if len(mix) == 1 else f"{n} {w:g}" for n, w in mix.items())
-    described = attrs.describe(result.style_names)
     return SampleInfo(
         path=path,
         pitch=attrs.pitch,
-        note=str(described["note"]),
+        note=midi_name(attrs.pitch),
         style=style,
         dynamics=dynamics_name(attrs.velocity),
         z=tuple(round(float(v), 4) for v in result.z),

@@ -153,8 +153,11 @@ def transform_encoded(
     """Reconstruction and transformed note of an encoded note (one batched render)."""
     edits = edits or Edits()
     target = edits.apply(encoded.source.attributes, synth.style_names)
-    zs = np.stack([encoded.z, encoded.z * np.float32(edits.latent_scale)])
-    recon, out = render_notes(synth, zs, [encoded.source.attributes, target])
+    if target == encoded.source.attributes and edits.latent_scale == 1.0:
+        recon = out = render_notes(synth, encoded.z, [target])[0]  # nothing changes: one note
+    else:
+        zs = np.stack([encoded.z, encoded.z * np.float32(edits.latent_scale)])
+        recon, out = render_notes(synth, zs, [encoded.source.attributes, target])
     return TransformResult(
         original=encoded.original,
         reconstruction=recon,
