@@ -37,8 +37,11 @@ class SynthWrapper(nn.Module):
     and the output keeps the first ``frames * hop`` samples, equal to the whole render's.
     """
 
-    def __init__(self, decoder: Decoder, mcnn: MCNN, frames: int | None = None) -> None:
+    def __init__(
+        self, decoder: Decoder, mcnn: MCNN, frames: int | None = None, guide_pitch: bool = True
+    ) -> None:
         super().__init__()
+        self.guide_pitch = guide_pitch  # False: the unguided search of models before 2026-12
         self.decoder = decoder
         self.mcnn = mcnn
         n_frames = decoder.cfg.features.n_frames
@@ -62,10 +65,12 @@ class SynthWrapper(nn.Module):
     ) -> torch.Tensor:
         # The decoder is linear at its output; below 0 is below the -100 dB floor, where the
         # MCNN never saw data. Evaluation and fine-tuning clamp the same way.
-        features = self.decoder(z, Condition(pitch_class, octave, style, dynamics)).clamp_min(0.0)
+        cond = Condition(pitch_class, octave, style, dynamics)
+        features = self.decoder(z, cond).clamp_min(0.0)
         if self.mcnn_frames < features.shape[-1]:
             features = features[:, :, : self.mcnn_frames]
-        wave: torch.Tensor = self.mcnn(features)
+        # The key asked for guides the vocoder's pitch search (no octave errors).
+        wave: torch.Tensor = self.mcnn(features, cond.midi() if self.guide_pitch else None)
         return wave[:, : self.samples] if self.frames < self.mcnn_frames else wave
 
 

@@ -11,11 +11,15 @@ Everything is computed from the features alone (``(B, n_mels, T)`` in, waveform 
 the MCNN keeps its interface:
 
 1. f0 per frame: harmonic templates (sum of the Mel triangles at the first partials,
-   minus the in-between positions, which rejects octave errors) scored against sqrt Mel
-   magnitudes on a grid of 1/5 semitone, a parabolic refinement, snapped to whole cents,
-   then a median of three frames. Measured on the default corpus: median error 1 cent,
-   90th percentile 6-19 cents on sustained frames (tests/models/test_harmonic.py checks
-   synthetic tones).
+   minus the in-between positions) scored against sqrt Mel magnitudes on a grid of 1/5
+   semitone, a parabolic refinement, snapped to whole cents, then a median of three
+   frames. When the note's pitch is known (the synth always knows the key it was asked
+   for), only candidates within :data:`PITCH_WINDOW` semitones of it compete: the search
+   then follows vibrato, trills and glides but can no longer pick an octave or a fifth
+   from an ambiguous spectrum. (It does not repair a spectrum whose odd partials are
+   missing: that is the decoder's error, see docs/QUALITY.md.) Measured on the default
+   corpus: median error 1 cent, 90th percentile 6-19 cents on sustained frames
+   (tests/models/test_harmonic.py checks synthetic tones).
 2. amplitudes per partial and frame: the Mel magnitude read at the partial's frequency
    (unit-height triangles read a sinusoid's amplitude), divided among the partials that
    share the band (``f0 / band width``), times a learned gain per frame and partial (a
@@ -37,6 +41,9 @@ MIDI_LOW, MIDI_HIGH, GRID_STEP = 21.0, 108.0, 0.2  # f0 search range (A0..C8), s
 TEMPLATE_PARTIALS = 24
 TEMPLATE_DECAY = 0.5  # weight h**-decay of partial h in the template
 INTER_WEIGHT = 0.5  # penalty at the half-way positions (h - 1/2) f0
+# Candidates kept around a known pitch: wider than a trill or a vibrato, narrower than the
+# fifth (3/2 f0) and the octave that a harmonic template confuses with f0.
+PITCH_WINDOW = 5.0
 
 
 def mel_edges(cfg: FeatureConfig) -> np.ndarray:
@@ -122,9 +129,17 @@ class HarmonicSource(nn.Module):
             "k", torch.arange(1, partials + 1, dtype=torch.float32).view(1, -1, 1), persistent=False
         )
 
-    def f0(self, amp: torch.Tensor) -> torch.Tensor:
-        """Pitch per frame in Hz, ``(B, T)``, from linear Mel magnitudes."""
+    def f0(self, amp: torch.Tensor, pitch: torch.Tensor | None = None) -> torch.Tensor:
+        """Pitch per frame in Hz, ``(B, T)``, from linear Mel magnitudes ``(B, n_mels, T)``.
+
+        ``pitch (B,)``: the note's known pitch in MIDI units; the search stays within
+        :data:`PITCH_WINDOW` semitones of it. ``None``, or 0 for a note, searches the
+        whole grid."""
         score = torch.einsum("cm,bmt->bct", self.templates, amp.clamp_min(0).sqrt())
+        if pitch is not None:
+            p = pitch.view(-1, 1).to(score.dtype)
+            far = ((self.grid.view(1, -1) - p).abs() > PITCH_WINDOW) & (p > 0)  # (B, C)
+            score = score - far.unsqueeze(-1).to(score.dtype) * 1e4
         best = score.argmax(dim=1)  # (B, T)
         b = best.clamp(1, self.grid.shape[0] - 2)
         y0 = score.gather(1, (b - 1).unsqueeze(1)).squeeze(1)
@@ -160,10 +175,12 @@ class HarmonicSource(nn.Module):
         inside = (freqs < self.cfg.fmax) & (pos > -1.0)
         return torch.where(inside, ((1.0 - frac) * a_lo + frac * a_hi) * share, 0.0)
 
-    def forward(self, amp: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, amp: torch.Tensor, features: torch.Tensor, pitch: torch.Tensor | None = None
+    ) -> torch.Tensor:
         B, _, T = amp.shape
         hop, sr = self.cfg.hop, float(self.cfg.sample_rate)
-        f0 = self.f0(amp)  # (B, T)
+        f0 = self.f0(amp, pitch)  # (B, T)
         freqs = self.k * f0.unsqueeze(1)  # (B, K, T)
         a = self.amplitudes(amp, freqs, f0)
         a = a * torch.exp(self.gain(features))

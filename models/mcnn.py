@@ -75,7 +75,9 @@ class MCNN(nn.Module):
         self.softsign_b = nn.Parameter(torch.tensor(1.0))
         self.harmonic = HarmonicSource(cfg.features, cfg.harmonics) if cfg.harmonics else None
 
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
+    def forward(self, features: torch.Tensor, pitch: torch.Tensor | None = None) -> torch.Tensor:
+        """``features (B, n_mels, T)``, optional known ``pitch (B,)`` in MIDI units (guides
+        the harmonic source; see :mod:`models.harmonic`) -> ``(B, T * hop)``."""
         fc = self.cfg.features
         amp = torch.pow(10.0, (features * fc.db_range + fc.db_floor) / 20.0)
         x = amp if self.cfg.input_scale == "linear" else features
@@ -84,7 +86,7 @@ class MCNN(nn.Module):
             total = total + self.head_scale[i] * self.heads[i](x)
         y = total.squeeze(1)
         if self.harmonic is not None:
-            y = y + self.harmonic(amp, features)
+            y = y + self.harmonic(amp, features, pitch)
         return self.softsign_a * y / (1.0 + torch.abs(self.softsign_b * y))
 
     def lookahead_frames(self) -> int:

