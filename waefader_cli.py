@@ -28,6 +28,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
     "plot": ("models.training.cli_plot", "plot a run's metrics CSV to PNG"),
     "evaluate": ("models.evaluation.cli", "reproduce the paper's ablation study, write a report"),
     "export": ("export.cli", "export a trained run to ONNX + manifest.json"),
+    "recover": ("export.cli_recover", "a model folder's weights back into run folders"),
     "play": ("gui.app", "the standalone synth: fader panel, keyboard, OSC and MIDI"),
     "serve": ("realtime.cli.serve", "headless engine driven by OSC and MIDI"),
     "render": ("realtime.cli.render", "render a MIDI file or OSC score to WAV (freewheel)"),

@@ -85,7 +85,10 @@ def recover_synth(folder: Path, manifest: dict[str, Any]) -> tuple[Decoder, MCNN
     decoder, mcnn = Decoder(cfg), MCNN(mcfg)
     arrays, unnamed = initializers(folder / manifest["graphs"]["synth"]["file"])
     if missing := _load(decoder, "decoder.", arrays):
-        raise RecoverError(f"synth graph lacks decoder weights {missing[:3]}")
+        raise RecoverError(
+            f"synth graph lacks decoder weights {missing[:3]} (an exporter merges tensors "
+            "that are equal, as in an untrained model: such a folder cannot be read back)"
+        )
     missing = [k for k in _load(mcnn, "mcnn.", arrays) if k != "head_scale"]
     if missing:
         raise RecoverError(f"synth graph lacks MCNN weights {missing[:3]}")
@@ -135,3 +138,30 @@ def recover(folder: Path) -> RecoveredModel:
     if "encoder" in manifest["graphs"]:
         encoder = recover_encoder(folder / manifest["graphs"]["encoder"]["file"], decoder.cfg)
     return RecoveredModel(decoder, mcnn, encoder, manifest)
+
+
+def write_runs(model_dir: Path, out: Path, card: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``out/wae`` and ``out/mcnn`` run folders holding a model folder's weights, so
+    that ``finetune``, ``train --init-from``, ``evaluate`` and ``export`` can start from a
+    shipped model. The Fader discriminator is not part of a model folder: the WAE run gets
+    a freshly initialised one."""
+    from models.training.checkpoint import CHECKPOINT, save_checkpoint
+    from models.training.runs import run_config, write_run_config
+    from models.wae.model import WAE
+
+    rec = recover(model_dir)
+    if rec.encoder is None:
+        raise RecoverError(f"{model_dir} has no encoder graph: a WAE run needs one")
+    card = card or {"styles": rec.manifest["styles"], "style_ranges": rec.manifest["style_ranges"]}
+    source = {"recovered_from": str(model_dir), "provenance": rec.manifest.get("provenance", {})}
+    wae = WAE(rec.decoder.cfg)
+    wae.encoder.load_state_dict(rec.encoder.state_dict())
+    wae.decoder.load_state_dict(rec.decoder.state_dict())
+    runs = {"wae": out / "wae", "mcnn": out / "mcnn"}
+    for kind, module, cfg in (("wae", wae, rec.decoder.cfg), ("mcnn", rec.mcnn, rec.mcnn.cfg)):
+        runs[kind].mkdir(parents=True, exist_ok=True)
+        save_checkpoint(runs[kind] / CHECKPOINT, {"model": module.state_dict(), "step": 0})
+        data_dir = Path(str(rec.manifest.get("provenance", {}).get("dataset", "")))
+        config = run_config(kind, cfg.to_dict(), {}, card, data_dir, 0, 1, **source)
+        write_run_config(runs[kind], config)
+    return runs

@@ -35,6 +35,9 @@ def _from_dict(cls: type[T], d: dict[str, Any]) -> T:
     return cls(**kw)
 
 
+DEC_HEADS = ("linear", "harmonic")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """The WAE family. ``features`` is the corpus feature config (JSON: its dict).
@@ -43,6 +46,9 @@ class ModelConfig:
     channels), BatchNorm, then an MLP to ``latent_dim``. Decoder: ``z`` -> ``dec_channels[0]``
     x ``n_frames / 2**len(dec_channels)`` frames, then one x2 upsampling block per entry of
     ``dec_channels``, each modulated by AdaIN and FiLM from the condition embedding.
+    ``dec_head``: "linear" (the paper's 1x1 convolution to Mel bins) or "harmonic" (the
+    partials of the asked pitch + a noise floor, :mod:`models.wae.harmonic_head`, with
+    ``partials`` partials; needs the note condition).
     """
 
     variant: str = "wae-fader"
@@ -55,10 +61,16 @@ class ModelConfig:
     dec_channels: tuple[int, ...] = (192, 128, 128, 128)
     cond_hidden: int = 128
     disc_hidden: int = 128
+    dec_head: str = "linear"
+    partials: int = 80
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
             raise ValueError(f"unknown variant {self.variant!r}; known: {', '.join(VARIANTS)}")
+        if self.dec_head not in DEC_HEADS:
+            raise ValueError(f"unknown decoder head {self.dec_head!r}; known: {DEC_HEADS}")
+        if self.dec_head == "harmonic" and not self.uses_note:
+            raise ValueError("the harmonic decoder head needs the note condition (not wae-mmd)")
         if len(self.style_names) != self.n_styles:
             raise ValueError(f"{self.n_styles} styles but {len(self.style_names)} style names")
         if self.latent_dim < 1:
@@ -136,8 +148,15 @@ class TrainConfig:
     checkpoint_every: int = 500
     log_every: int = 10
     valid_every: int = 500
+    # Start from another WAE run's weights (those whose names and shapes match; e.g. a
+    # shipped model read back by ``waefader recover``) and optionally keep its encoder, so
+    # z, the Fader result and transform mode stay those of that model.
+    init_from: str = ""
+    freeze_encoder: bool = False
 
     def __post_init__(self) -> None:
+        if self.freeze_encoder and not self.init_from:
+            raise ValueError("freeze_encoder needs init_from (a trained encoder to keep)")
         if self.recon_loss not in RECON_LOSSES:
             raise ValueError(f"recon_loss must be one of {RECON_LOSSES}")
         if self.steps < 1 or self.batch_size < 2:

@@ -35,6 +35,8 @@ TRAIN_FLAGS = {
     "checkpoint_every": "checkpoint_every",
     "log_every": "log_every",
     "valid_every": "valid_every",
+    "init_from": "init_from",
+    "freeze_encoder": "freeze_encoder",
 }
 
 
@@ -52,6 +54,15 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--tiny", action="store_true", help="toy-sized model and run (tests, smoke runs)"
     )
     p.add_argument("--latent-dim", type=int, help="size of z (default 3)")
+    p.add_argument("--dec-head", choices=("linear", "harmonic"),
+                   help="decoder output: linear (the paper's, default) or harmonic (partials "
+                   "of the asked pitch + noise; in tune by construction)")
+    p.add_argument("--init-from", help="WAE run folder whose matching weights start this run "
+                   "(e.g. from 'waefader recover')")
+    p.add_argument("--freeze-encoder", action="store_true", default=None,
+                   help="keep the --init-from encoder as it is: train the decoder only")
+    p.add_argument("--dec-channels", help="decoder channels per block, e.g. 256,192,128,128 "
+                   "(default 192,128,128,128)")
     p.add_argument("--recon", choices=("l1", "mse"), help="reconstruction loss (default l1)")
     p.add_argument("--mmd-weight", type=float, help="weight of the MMD term")
     add_run_options(p)
@@ -74,6 +85,10 @@ def _configs(
     )
     if args.latent_dim is not None:
         model_kw["latent_dim"] = args.latent_dim
+    if args.dec_head is not None:
+        model_kw["dec_head"] = args.dec_head
+    if args.dec_channels is not None:
+        model_kw["dec_channels"] = tuple(int(c) for c in args.dec_channels.split(","))
     mcfg = ModelConfig.tiny(**model_kw) if args.tiny else ModelConfig(**model_kw)  # type: ignore[arg-type]
     base = TrainConfig(**TINY_TRAIN) if args.tiny else TrainConfig()  # type: ignore[arg-type]
     tcfg = replace(base, **overrides(args, TRAIN_FLAGS))  # type: ignore[arg-type]

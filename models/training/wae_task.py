@@ -8,6 +8,7 @@ own objective's gradient, and DistributedDataParallel sees one ordinary forward/
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -16,9 +17,10 @@ from torch.func import functional_call
 
 from models.config import ModelConfig, TrainConfig
 from models.training import losses
-from models.training.checkpoint import OptimisedState
+from models.training.checkpoint import CHECKPOINT, OptimisedState, load_checkpoint
 from models.training.data import NoteSet
 from models.training.distributed import BatchOrder, DistInfo, step_generator, wrap
+from models.training.errors import TrainingError
 from models.training.schedule import alpha_at, lr_factor
 from models.wae.condition import Condition
 from models.wae.mmd import mmd_rbf
@@ -96,10 +98,11 @@ class WAETask(OptimisedState):
         self.cfg, self.tcfg, self.info = cfg, tcfg, info
         torch.manual_seed(tcfg.seed)  # the same initial weights on every process
         self.model = WAE(cfg).to(info.device)
+        if tcfg.init_from:
+            init_weights(self.model, Path(tcfg.init_from), tcfg.freeze_encoder)
         self.objective = wrap(WAEObjective(self.model, tcfg), info)
-        groups: list[dict[str, Any]] = [
-            {"params": self.model.autoencoder_parameters(), "lr": tcfg.lr}
-        ]
+        trainable = [p for p in self.model.autoencoder_parameters() if p.requires_grad]
+        groups: list[dict[str, Any]] = [{"params": trainable, "lr": tcfg.lr}]
         if self.model.discriminator is not None:
             groups.append(
                 {"params": list(self.model.discriminator.parameters()), "lr": tcfg.disc_lr}
@@ -127,7 +130,7 @@ class WAETask(OptimisedState):
             self.tcfg.alpha_pre_fraction,
             self.tcfg.alpha_rise_end_fraction,
         )
-        self.model.train()
+        self._train_mode()
         out = self.objective(
             data.features[idx], *cond.tensors(), data.labels["style"][idx], prior, alpha
         )
@@ -140,6 +143,11 @@ class WAETask(OptimisedState):
         terms = {k: float(v.detach()) for k, v in out.items()}
         terms.update(alpha=alpha, lr=self.optimizer.param_groups[0]["lr"])
         return terms
+
+    def _train_mode(self) -> None:
+        self.model.train()
+        if self.tcfg.freeze_encoder:  # a kept encoder keeps its BatchNorm statistics too
+            self.model.encoder.eval()
 
     @torch.no_grad()
     def validate(self) -> dict[str, float]:
@@ -156,7 +164,7 @@ class WAETask(OptimisedState):
             if self.model.discriminator is not None:
                 style = data.labels["style"][idx]
                 accs.append(losses.accuracy(self.model.discriminator(z), style) * len(idx))
-        self.model.train()
+        self._train_mode()
         z_all = torch.cat(zs)
         g = step_generator(self.tcfg.seed, 0, -1)
         prior = torch.randn(z_all.shape, generator=g).to(z_all.device)
@@ -167,6 +175,22 @@ class WAETask(OptimisedState):
         if accs:
             out["valid_disc_acc"] = float(sum(accs)) / len(data)
         return out
+
+
+def init_weights(model: WAE, run: Path, freeze_encoder: bool) -> None:
+    """Copy the weights of ``run``'s checkpoint whose names and shapes match ``model``'s
+    (a new decoder head starts fresh); freeze the encoder if asked."""
+    source = load_checkpoint(run / CHECKPOINT)["model"]
+    own = model.state_dict()
+    same = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
+    if not any(k.startswith("decoder.") for k in same):
+        raise TrainingError(f"{run}: no decoder weight matches this model")
+    if freeze_encoder and not all(k in same for k in own if k.startswith("encoder.")):
+        raise TrainingError(f"{run}: its encoder does not match this model's; cannot freeze it")
+    model.load_state_dict({**own, **same})
+    if freeze_encoder:
+        for p in model.encoder.parameters():
+            p.requires_grad_(False)
 
 
 def _to_device(data: NoteSet, device: torch.device) -> NoteSet:

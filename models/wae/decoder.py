@@ -8,6 +8,7 @@ from torch import nn
 from models.config import ModelConfig
 from models.wae.condition import Condition
 from models.wae.conditioning import AdaIN, ConditionEmbedding, FiLM
+from models.wae.harmonic_head import HarmonicMelHead
 
 
 class UpBlock(nn.Module):
@@ -47,7 +48,11 @@ class Decoder(nn.Module):
             UpBlock(a, b, cfg.cond_hidden)
             for a, b in zip((chans[0], *chans[:-1]), chans, strict=True)
         )
-        self.out = nn.Conv1d(chans[-1], cfg.features.n_mels, kernel_size=1)
+        self.out: nn.Module
+        if cfg.dec_head == "harmonic":
+            self.out = HarmonicMelHead(cfg.features, chans[-1], cfg.partials)
+        else:
+            self.out = nn.Conv1d(chans[-1], cfg.features.n_mels, kernel_size=1)
 
     def cond_vector(self, cond: Condition | None, batch: int, like: torch.Tensor) -> torch.Tensor:
         if self.cfg.cond_dim == 0:
@@ -62,5 +67,9 @@ class Decoder(nn.Module):
         x = torch.nn.functional.leaky_relu(self.inp_film(x, emb), 0.2)
         for block in self.blocks:
             x = block(x, emb)
+        if isinstance(self.out, HarmonicMelHead):
+            assert cond is not None  # checked by the config: the head needs the note
+            harmonic: torch.Tensor = self.out(x, cond.midi())
+            return harmonic
         out: torch.Tensor = self.out(x)
         return out
