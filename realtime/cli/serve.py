@@ -50,7 +50,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
     g.add_argument(
         "--midi-port",
         default=None,
-        help="MIDI input: 'virtual' (default: a port named waefader), a name or an index",
+        help="MIDI input: 'virtual' (default: our port midi_in, for others to connect), "
+        "or a name or an index to connect it to",
     )
     g.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
     g.add_argument("--midi-channel", type=int, default=None, help="listen to one channel (1..16)")
@@ -109,7 +110,10 @@ class Server:
         handler = self.midi_handler
         try:
             self.midi = open_input(
-                lambda m, t: handler.handle(m, arrival=t), a.midi_port, a.midi_api
+                lambda m, t: handler.handle(m, arrival=t),
+                a.midi_port,
+                a.midi_api,
+                self.engine.config.client_name,
             )
         except MidiError as exc:
             self.notes.append(f"MIDI off: {exc}")

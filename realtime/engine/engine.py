@@ -279,6 +279,8 @@ class Engine:
                 "device": out.device.name if out is not None and out.device else None,
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
+                "jack_ports": list(out.jack_ports) if out is not None else [],
+                "jack_error": out.jack_error if out is not None else None,
                 "realtime_thread": out.realtime_thread if out is not None else None,
                 "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,

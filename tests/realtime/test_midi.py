@@ -154,7 +154,9 @@ def test_a_virtual_input_port_accepts_connections() -> None:
     try:
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         name = next(n for n in backend.get_output_names() if "waefader" in n)
+        assert name == "waefader-midi:midi_in"
         out = backend.open_output(name)
+        time.sleep(0.2)  # JACK makes the connection after the port opens
         out.send(mido.Message("note_on", note=50, velocity=20))
         deadline = time.perf_counter() + 3
         while not got and time.perf_counter() < deadline:
