@@ -190,6 +190,8 @@ class MainWindow(QMainWindow):
                 self.keyboard.set_velocity(round(float(value)))
         elif name == "fx":
             self.play.set_fx(bool(value))
+        elif name == "preset":  # loaded over OSC (or here: the box already shows it)
+            self.model_bar.show_preset(str(value))
 
     def show_status(self, status: EngineStatus) -> None:
         self.status.show_status(status)

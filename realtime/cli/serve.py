@@ -45,7 +45,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
         dest="reply_port",
         type=int,
         default=None,
-        help="answer queries at the sender's host on this port (default: its own port)",
+        help="answer queries (/info, /presets, /status) at the sender's host on this port "
+        "(default: the sender's own port)",
     )
     g.add_argument(
         "--midi-port",

@@ -30,7 +30,13 @@ from realtime.engine.events import (
     TimedRequest,
 )
 from realtime.engine.mixer import Mixer, coef_for, db_to_gain
-from realtime.engine.presets import list_presets, load_preset, save_preset
+from realtime.engine.presets import (
+    apply_preset,
+    find_preset,
+    list_presets,
+    read_preset,
+    save_preset,
+)
 from realtime.engine.priority import raise_nice
 from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
@@ -248,8 +254,12 @@ class Engine:
         return save_preset(self.controls, path, name)
 
     def load_preset(self, name_or_path: str | Path) -> list[str]:
-        """Apply a preset (path or name); returns warnings. Raises PresetError."""
-        return load_preset(self.controls, name_or_path)
+        """Apply a preset (path or name); returns warnings. Raises PresetError.
+        Subscribers then hear ``("preset", file)``: the window's preset box follows."""
+        path = find_preset(name_or_path)
+        warnings = apply_preset(self.controls, read_preset(path))
+        self.controls.announce("preset", str(path))
+        return warnings
 
     @staticmethod
     def presets() -> list[str]:
