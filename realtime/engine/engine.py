@@ -289,6 +289,8 @@ class Engine:
                 "device": out.device.name if out is not None and out.device else None,
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
+                "clock_reanchors": self.clock.skips,  # xruns the audio clock caught up with
+                "clock_skipped_frames": self.clock.skipped,
                 "jack_ports": list(out.jack_ports) if out is not None else [],
                 "jack_error": out.jack_error if out is not None else None,
                 "realtime_thread": out.realtime_thread if out is not None else None,
