@@ -326,6 +326,19 @@ class Engine:
         """The most recently rendered whole note at the device rate, or None."""
         return self.worker.last_note
 
+    def last_note_label(self) -> str:
+        """That note in words: ``"E4 · violin 1.00, flute 0.50"`` (its pitch, its styles
+        by weight), or "" before the first note."""
+        r = self.worker.last_note_request
+        if r is None:
+            return ""
+        from realtime.conditions import midi_name
+
+        weights = sorted(zip(r.controls.style, self.renderer.style_names, strict=False),
+                         key=lambda wn: -wn[0])
+        styles = ", ".join(f"{n} {w:.2f}" for w, n in weights[:3] if w > 0)
+        return f"{midi_name(int(r.pitch))} · {styles or 'no style'}"
+
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block (a non-audio thread) until submitted requests reached the callback."""
         end = _perf() + timeout

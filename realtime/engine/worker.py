@@ -120,6 +120,7 @@ class RenderWorker:
         self._wholes_sent = 0  # the worker thread
         self._wholes_done = 0  # the whole-note thread
         self.last_note: tuple[np.ndarray, int] | None = None
+        self.last_note_request: NoteRequest | None = None  # its pitch and controls
         # Counters with one writer each (no lost updates): pending = submitted - handled.
         self._submitted = 0  # control threads, under _submit_lock
         self._handled = 0  # the worker thread
@@ -357,6 +358,7 @@ class RenderWorker:
                 self.cache.put(r.controls, audio)
                 self.stats.notes_rendered += 1
                 self.last_note = (audio, self.config.sample_rate)
+                self.last_note_request = r
             out.append((audio, trim))
         return out
 
