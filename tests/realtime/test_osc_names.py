@@ -130,3 +130,15 @@ def test_reply_port_is_spelled_alike_on_every_command_that_serves_osc() -> None:
     assert build_parser("play").parse_args(["--reply-port", "9100"]).osc_reply_port == 9100
     assert build_parser("play").parse_args(["--osc-reply-port", "9101"]).osc_reply_port == 9101
     assert parser("serve").parse_args(["--reply-port", "9102"]).reply_port == 9102
+
+
+def test_preset_option_takes_a_loose_name() -> None:
+    from argparse import Namespace
+
+    from realtime.cli.engine_args import CliError, apply_controls
+
+    eng = make_engine()
+    apply_controls(eng, Namespace(preset="Flute Fifths", gain=None, fx=False))
+    assert eng.get("pitch_class_mix")[7] == 0.5  # flute_fifths blends the fifth in
+    with pytest.raises(CliError, match="available: "):
+        apply_controls(eng, Namespace(preset="flute fourths", gain=None, fx=False))
