@@ -30,6 +30,8 @@ _AUDIO = b"32 bit float mono audio"
 _name_buffer: ctypes.Array[ctypes.c_char] | None = None
 # Links of each client's output ports when its last stream closed: {client: {port: [peers]}}.
 _links: dict[str, dict[str, list[str]]] = {}
+# Links of single ports (the MIDI input) when they last closed: {port: [peers]}.
+_port_links: dict[str, list[str]] = {}
 
 
 class JackNameError(RuntimeError):
@@ -109,6 +111,7 @@ class _Jack:
         lib.jack_connect.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
         lib.jack_disconnect.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p]
         lib.jack_free.argtypes = [ctypes.c_void_p]
+        lib.jack_port_flags.argtypes = [ctypes.c_void_p]
         self.lib = lib
         status = ctypes.c_int(0)
         self.client = lib.jack_client_open(name.encode(), _NO_START_SERVER, ctypes.byref(status))
@@ -144,6 +147,10 @@ class _Jack:
         handle = self.lib.jack_port_by_name(self.client, port.encode())
         if not handle or self.lib.jack_port_rename(self.client, handle, short.encode()) != 0:
             raise JackNameError(f"cannot rename JACK port {port} to {short}")
+
+    def is_input(self, port: str) -> bool:
+        handle = self.lib.jack_port_by_name(self.client, port.encode())
+        return bool(handle) and not (self.lib.jack_port_flags(handle) & _IS_OUTPUT)
 
     def connect(self, source: str, destination: str) -> None:
         self.lib.jack_connect(self.client, source.encode(), destination.encode())
@@ -183,6 +190,33 @@ def tidy_ports(client: str, connect: bool) -> list[str]:
             for peer in (remembered or {}).get(port, []):
                 jack.connect(port, peer)
         return final
+    finally:
+        jack.close()
+
+
+def remember_port(port: str, helper: str = "waefader") -> None:
+    """Note where one port (``waefader-midi:midi_in``) is connected, before it closes."""
+    jack = _Jack(f"{helper}-ports")
+    try:
+        _port_links[port] = jack.links(port)
+    finally:
+        jack.close()
+
+
+def restore_port(port: str, helper: str = "waefader") -> list[str]:
+    """Connect a reopened port where it was when it last closed; returns those peers."""
+    peers = _port_links.pop(port, [])
+    if not peers:
+        return []
+    jack = _Jack(f"{helper}-ports")
+    try:
+        incoming = jack.is_input(port)
+        for peer in peers:
+            if incoming:
+                jack.connect(peer, port)
+            else:
+                jack.connect(port, peer)
+        return peers
     finally:
         jack.close()
 

@@ -76,17 +76,28 @@ def test_jack_lists_waefader_ports_and_a_sequencer_plays_it() -> None:
 @pytest.mark.jack
 def test_names_and_routing_survive_a_model_change_and_instances_differ() -> None:
     need_jack()
-    first = serve("--no-midi")
-    subprocess.run(["jack_disconnect", "waefader:out_2", "system:playback_2"], check=True)
-    first.stop()  # a model change: the old engine stops, a new one opens its stream
-    second = serve("--no-midi")
+    seq = subprocess.Popen(["jack_midiseq", "seq2", "48000", "0", "60", "100"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        now = links()
-        assert now["waefader:out_1"] == ["system:playback_1"]
-        assert now["waefader:out_2"] == [], now  # the routing made by hand survived
-        assert second.engine.stats()["jack_ports"] == ["waefader:out_1", "waefader:out_2"]
+        first = serve()
+        deadline = time.perf_counter() + 5
+        while "seq2:out" not in lsp() and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        subprocess.run(["jack_disconnect", "waefader:out_2", "system:playback_2"], check=True)
+        subprocess.run(["jack_connect", "seq2:out", "waefader-midi:midi_in"], check=True)
+        first.stop()  # a model change: the old engine and MIDI input stop, new ones open
+        second = serve()
+        try:
+            now = links()
+            assert now["waefader:out_1"] == ["system:playback_1"]
+            assert now["waefader:out_2"] == [], now  # the routing made by hand survived
+            assert now["waefader-midi:midi_in"] == ["seq2:out"], now
+            assert second.engine.stats()["jack_ports"] == ["waefader:out_1", "waefader:out_2"]
+        finally:
+            second.stop()
     finally:
-        second.stop()
+        seq.kill()
+        seq.wait()
     other = serve("--no-midi", "--client-name", "synth2", "--no-connect")
     try:
         now = links()
