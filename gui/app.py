@@ -36,10 +36,11 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--no-audio", action="store_true", help="open no audio output")
     p.add_argument("--osc-host", default="127.0.0.1", help="OSC listen address")
     p.add_argument("--osc-port", type=int, default=9000, help="OSC listen port (0: any free)")
-    p.add_argument("--osc-reply-port", type=int, help="port answers to /info and /status go to")
+    p.add_argument("--reply-port", "--osc-reply-port", dest="osc_reply_port", type=int,
+                   help="port answers to /info, /presets and /status go to")
     p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
     p.add_argument("--midi-port",
-                   help="MIDI input: 'virtual' (default: a port named waefader), name or index")
+                   help="MIDI input: 'virtual' (default: our port midi_in), name or index")
     p.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
     p.add_argument("--midi-channel", type=int, help="listen to one MIDI channel (1..16)")
     p.add_argument("--cc-map", help="JSON file mapping MIDI CCs to controls")

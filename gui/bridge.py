@@ -117,6 +117,9 @@ class SynthBackend(Protocol):
     def last_note(self) -> tuple[np.ndarray, int] | None:
         """The most recently rendered note: (mono samples (N,), sample rate), or None."""
 
+    def last_note_label(self) -> str:
+        """That note's name and styles (``"E4 · violin 1.00"``), "" when none."""
+
     def load_model(self, path: str) -> ModelInfo:
         """Swap in another exported model folder; raises BackendError (old model kept)."""
 
@@ -151,6 +154,7 @@ class EngineBridge(QObject):
     control_changed = pyqtSignal(str, object)
     status_changed = pyqtSignal(object)  # EngineStatus
     note_audio = pyqtSignal(object, int)  # samples (N,), sample rate
+    note_named = pyqtSignal(str)  # the same note in words: pitch and styles
     note_played = pyqtSignal(int, bool)  # pitch, on
 
     def __init__(
@@ -221,6 +225,7 @@ class EngineBridge(QObject):
             note = self.backend.last_note()
             if note is not None:
                 self.note_audio.emit(note[0], note[1])
+                self.note_named.emit(self.backend.last_note_label())
 
     def stop_timers(self) -> None:
         self._drain_timer.stop()

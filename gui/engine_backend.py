@@ -164,6 +164,9 @@ class EngineBackend:
             notes_rendered=int(s.get("notes_rendered") or 0),
         )
 
+    def last_note_label(self) -> str:
+        return self.engine.last_note_label()
+
     def last_note(self) -> tuple[np.ndarray, int] | None:
         note = self.engine.last_note()
         if note is None:

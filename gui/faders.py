@@ -34,6 +34,12 @@ INTERVALS = ("root", "m2", "M2", "m3", "M3", "P4", "TT", "P5", "m6", "M6", "m7",
 OCTAVE_OFFSETS = ("-4", "-3", "-2", "-1", "0", "+1", "+2", "+3", "+4")
 
 
+def fader_label(name: str) -> str:
+    """One word per line, so a column is as wide as its longest word: ``"english horn"``
+    -> ``"english\nhorn"``, ``"violin-staccato"`` -> ``"violin-\nstaccato"``."""
+    return re.sub(r"(?<=\w)-", "-\n", "\n".join(name.split()))
+
+
 class FaderBank(QGroupBox):
     """A row of labelled vertical faders, each 0..``maximum``; emits ``changed(index, value)``."""
 
@@ -49,7 +55,7 @@ class FaderBank(QGroupBox):
         self._sliders: list[QSlider] = []
         self._readouts: list[QLabel] = []
         self._grid = QGridLayout()
-        self._grid.setHorizontalSpacing(2)
+        self._grid.setHorizontalSpacing(7)  # labels of neighbours never run together
         self._grid.setVerticalSpacing(1)
         outer = QVBoxLayout(self)
         row = QHBoxLayout()  # faders packed to the left, not spread over a wide bank
@@ -69,9 +75,12 @@ class FaderBank(QGroupBox):
         readout = QLabel("0.00")
         readout.setAlignment(Qt.AlignmentFlag.AlignCenter)
         readout.setMinimumWidth(38)
-        label = QLabel(re.sub(r"(?<=\w)-", "-\n", name))  # "violin-\nstaccato": narrow columns
+        label = QLabel(fader_label(name))
         label.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         label.setToolTip(name)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        label.setFont(font)
         self._grid.addWidget(readout, 0, index)
         self._grid.addWidget(slider, 1, index, Qt.AlignmentFlag.AlignHCenter)
         self._grid.addWidget(label, 2, index)

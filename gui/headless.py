@@ -28,12 +28,14 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
         ("--osc-reply-port", args.osc_reply_port), ("--midi-port", args.midi_port),
         ("--midi-api", args.midi_api), ("--midi-channel", args.midi_channel),
         ("--cc-map", args.cc_map), ("--preset", args.preset),
+        ("--client-name", getattr(args, "client_name", None)),
     )
     for flag, value in pairs:
         if value is not None:
             out += [flag, str(value)]
     for flag, on in (("--no-audio", args.no_audio), ("--no-osc", args.no_osc),
-                     ("--no-midi", args.no_midi)):
+                     ("--no-midi", args.no_midi),
+                     ("--no-connect", not getattr(args, "connect", True))):
         if on:
             out.append(flag)
     return out

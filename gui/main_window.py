@@ -10,16 +10,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QEvent, QObject, pyqtSignal
-from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
+from PyQt6.QtCore import QEvent, QObject, Qt, pyqtSignal
+from PyQt6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeyEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +52,15 @@ from gui.performance import PerformancePanel
 from gui.sample_panel import SampleLoader, SamplePanel
 from gui.status import StatusPanel
 from realtime.conditions import midi_name
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """A tab page that scrolls when the window is smaller than the page."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(page)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -67,6 +87,7 @@ class MainWindow(QMainWindow):
         self.sample = SamplePanel()
         self.sample_loader = SampleLoader(bridge.backend, self)
         self._style_row = QHBoxLayout()
+        self._fitted = False
         self._build()
         self._wire()
         self.show_model(bridge.backend.model)
@@ -75,27 +96,69 @@ class MainWindow(QMainWindow):
 
     # ---- layout --------------------------------------------------------------------------
     def _build(self) -> None:
+        """Model bar; tabs (styles | note mix + latent | sample), each page scrolling when
+        the window is smaller than it; the keyboard; performance, status and last note.
+        Fits a 1280x720 screen with everything reachable."""
         central = QWidget()
         root = QVBoxLayout(central)
+        root.setContentsMargins(6, 4, 6, 4)
+        root.setSpacing(4)
         root.addWidget(self.model_bar)
         root.addWidget(self.banner)
+        styles_page = QWidget()
+        self._style_row.setContentsMargins(0, 0, 0, 0)
         self._style_row.addWidget(self.styles)
-        root.addLayout(self._style_row, 3)
-        middle = QHBoxLayout()
+        styles_page.setLayout(self._style_row)
+        mix_page = QWidget()
+        middle = QHBoxLayout(mix_page)
+        middle.setContentsMargins(0, 0, 0, 0)
         middle.addWidget(self.note_mix, 6)
         middle.addWidget(self.latent, 2)
-        root.addLayout(middle, 3)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for page, title in ((styles_page, "Styles"), (mix_page, "Note mix && latent"),
+                            (self.sample, "Sample (transform)")):
+            self.tabs.addTab(_scrolling(page), title)
+        root.addWidget(self.tabs, 3)
+        self.range_label.setWordWrap(True)
         root.addWidget(self.range_label)
-        root.addWidget(self.keyboard)
+        root.addWidget(self.keyboard, 1)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.play, 2)
-        bottom.addWidget(self.sample, 2)
-        bottom.addWidget(self.status, 2)
-        bottom.addWidget(self.note_view, 3)
+        bottom.addWidget(self.play, 3)
+        bottom.addWidget(self.status, 4)
+        bottom.addWidget(self.note_view, 4)
         root.addLayout(bottom, 2)
         self.setCentralWidget(central)
         self.setAcceptDrops(True)  # a dropped audio file goes to the sample panel
-        self.resize(1500, 980)
+        quit_action = QAction("Quit", self)
+        quit_keys = [QKeySequence("Ctrl+Q")]  # the platform's Quit key too, where it has one
+        quit_keys += [k for k in QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+                      if k not in quit_keys]
+        quit_action.setShortcuts(quit_keys)
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+        self.fit_to_screen(1500, 980)
+
+    def fit_to_screen(self, width: int, height: int) -> None:
+        """Take ``width`` x ``height`` or the screen's free area, whichever is smaller (the
+        window frame included once the window manager has drawn one)."""
+        screen = self.screen()
+        if screen is None:
+            self.resize(width, height)
+            return
+        area = screen.availableGeometry()
+        frame_w = max(0, self.frameGeometry().width() - self.width())
+        frame_h = max(0, self.frameGeometry().height() - self.height())
+        self.resize(min(width, area.width() - frame_w), min(height, area.height() - frame_h))
+        if not area.contains(self.frameGeometry()):
+            self.move(area.topLeft())
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        super().showEvent(event)
+        if not self._fitted:  # the frame's size is known once shown
+            self._fitted = True
+            self.fit_to_screen(self.width(), self.height())
 
     def _wire(self) -> None:
         b = self.bridge
@@ -120,6 +183,7 @@ class MainWindow(QMainWindow):
         b.control_changed.connect(self.on_control_changed)
         b.status_changed.connect(self.show_status)
         b.note_audio.connect(self.note_view.show_note)
+        b.note_named.connect(self.note_view.set_caption)
         self.sample.sample_chosen.connect(self.load_sample)
         self.sample.play_requested.connect(self.play_sample)
         self.sample_loader.loaded.connect(self._sample_loaded)
@@ -190,6 +254,8 @@ class MainWindow(QMainWindow):
                 self.keyboard.set_velocity(round(float(value)))
         elif name == "fx":
             self.play.set_fx(bool(value))
+        elif name == "preset":  # loaded over OSC (or here: the box already shows it)
+            self.model_bar.show_preset(str(value))
 
     def show_status(self, status: EngineStatus) -> None:
         self.status.show_status(status)
@@ -245,6 +311,7 @@ class MainWindow(QMainWindow):
 
     def _sample_loaded(self, info: SampleInfo) -> None:
         self.sample.show_sample(info)
+        self.tabs.setCurrentIndex(2)  # the sample page, wherever the file was dropped
         self.statusBar().showMessage(  # type: ignore[union-attr]
             f"sample {Path(info.path).name}: its z is the latent point and its style the "
             "faders; move them and play Transformed (or any key)",

@@ -1,4 +1,4 @@
-"""The top bar: model picker and presets (shipped ones, load / save JSON)."""
+"""The top bar: model picker and presets (by name: shipped and the user's; load / save JSON)."""
 
 from __future__ import annotations
 
@@ -14,31 +14,22 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from realtime.engine.presets import SHIPPED_DIR as ENGINE_PRESETS
-from realtime.engine.presets import user_dir
-
-PRESET_DIR = Path(__file__).resolve().parent / "presets"
+from realtime.engine.preset_names import available, display
+from realtime.engine.presets import SHIPPED_DIR, PresetError, find_preset, preset_dirs
 
 
 def shipped_presets() -> list[Path]:
-    """The window's shipped presets, then the engine's and the user's, one per name."""
-    found: dict[str, Path] = {}
-    for folder in (PRESET_DIR, ENGINE_PRESETS, user_dir()):
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            found.setdefault(path.stem, path)
-    return sorted(found.values(), key=lambda p: p.stem)
+    """Every preset by name (the user's folder, then the shipped ones): the same list as
+    OSC's /waefader/presets and --preset."""
+    return list(available(preset_dirs()).values())
 
 
 def resolve_preset(name_or_path: str) -> Path:
-    """A preset file, or a name: the window's shipped presets first, then the engine's own
-    lookup (user folder, engine presets) by name."""
-    path = Path(name_or_path)
-    if path.suffix == ".json" or path.exists():
-        return path
-    for candidate in shipped_presets():
-        if candidate.stem == name_or_path:
-            return candidate
-    return path
+    """A preset file, or a name (normalised: ``Warm Strings`` = ``warm_strings``)."""
+    try:
+        return find_preset(name_or_path)
+    except PresetError:
+        return Path(name_or_path)  # loading it says what is wrong
 
 
 class ModelBar(QWidget):
@@ -54,7 +45,7 @@ class ModelBar(QWidget):
         self.open_model = QPushButton("Open model…")
         self.open_model.setToolTip("Choose an exported model folder (with manifest.json)")
         self.presets = QComboBox()
-        self.presets.setToolTip("Shipped presets")
+        self.presets.setToolTip("Presets: shipped and yours (~/.config/waefader/presets)")
         self.presets.setMinimumWidth(140)
         self.load_preset = QPushButton("Load preset…")
         self.save_preset = QPushButton("Save preset…")
@@ -77,17 +68,20 @@ class ModelBar(QWidget):
     def _fill_presets(self) -> None:
         self.presets.addItem("(choose)", "")
         for path in shipped_presets():
-            self.presets.addItem(path.stem.replace("_", " "), str(path))
+            self.presets.addItem(display(path.stem), str(path))
 
     def show_model(self, name: str, path: str) -> None:
         self.model_label.setText(name)
         self.model_label.setToolTip(path)
 
     def show_preset(self, path: str) -> None:
-        """Show a loaded preset in the combo (added when it is not a shipped one)."""
+        """Show a loaded preset in the combo (added when it is not a listed one): loaded
+        here, over OSC or at start."""
         index = self.presets.findData(str(Path(path)))
         if index < 0:
-            self.presets.addItem(Path(path).stem.replace("_", " "), str(Path(path)))
+            index = self.presets.findData(str(Path(path).resolve()))
+        if index < 0:
+            self.presets.addItem(display(Path(path).stem), str(Path(path)))
             index = self.presets.count() - 1
         self.presets.setCurrentIndex(index)
 
@@ -103,7 +97,7 @@ class ModelBar(QWidget):
 
     def _ask_load(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Load preset", str(PRESET_DIR), "Presets (*.json)"
+            self, "Load preset", str(SHIPPED_DIR), "Presets (*.json)"
         )
         if path:
             self.preset_load.emit(path)

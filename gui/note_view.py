@@ -88,6 +88,7 @@ class NoteView(QWidget):
         self._rate = 0
         self._image: QImage | None = None
         self._wave: tuple[tuple[int, int], list[QLineF]] | None = None
+        self.caption = ""  # the note in words (pitch, styles), shown above the picture
         self.setMinimumSize(220, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -96,6 +97,11 @@ class NoteView(QWidget):
 
     def has_note(self) -> bool:
         return self._audio is not None
+
+    def set_caption(self, text: str) -> None:
+        self.caption = text
+        self.setToolTip(text)
+        self.update()
 
     def show_note(self, audio: np.ndarray, rate: int) -> None:
         # Non-finite samples would make non-finite coordinates, which Qt must never paint.
@@ -118,7 +124,8 @@ class NoteView(QWidget):
         self._paint_wave(p, QRectF(0, 0, self.width(), wave_h))
         p.drawImage(QRectF(0, wave_h, self.width(), self.height() - wave_h), self._image)
         seconds = self._audio.size / max(1, self._rate)
-        text = f"last note  {seconds:.2f} s  {self._rate} Hz"
+        text = f"last note  {self.caption + '  ' if self.caption else ''}{seconds:.2f} s"
+        text = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width() - 14)
         box = QRectF(2, wave_h - 18, p.fontMetrics().horizontalAdvance(text) + 10, 16)
         p.fillRect(box, QColor(0, 0, 0, 160))  # readable over any spectrogram colour
         p.setPen(QColor("#e0e8f0"))

@@ -7,7 +7,7 @@ shown as a dash rather than a made-up number.
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QFormLayout, QGroupBox, QLabel, QWidget
+from PyQt6.QtWidgets import QGridLayout, QGroupBox, QLabel, QWidget
 
 from gui.bridge import EngineStatus
 
@@ -52,19 +52,30 @@ def format_status(s: EngineStatus) -> dict[str, str]:
 
 
 class StatusPanel(QGroupBox):
-    """A form of labelled read-outs; ``show_status`` refreshes them."""
+    """Labelled read-outs in two columns (short enough for a 720-pixel screen); long values
+    wrap instead of being cut. ``show_status`` refreshes them."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Status", parent)
-        form = QFormLayout(self)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        grid = QGridLayout(self)
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
         self.values: dict[str, QLabel] = {}
-        for key, title in FIELDS:
+        rows = (len(FIELDS) + 1) // 2
+        for i, (key, title) in enumerate(FIELDS):
+            row, col = i % rows, 2 * (i // rows)
+            name = QLabel(title)
+            name.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             label = QLabel(DASH)
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setObjectName(f"status:{key}")
             self.values[key] = label
-            form.addRow(title, label)
+            grid.addWidget(name, row, col)
+            grid.addWidget(label, row, col + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
 
     def show_status(self, status: EngineStatus) -> None:
         for key, text in format_status(status).items():

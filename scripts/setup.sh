@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 SYSTEM_PACKAGES=(
   libportaudio2 jackd2 fluidsynth fluid-soundfont-gm xvfb xauth libsndfile1
   timgm6mb-soundfont  # a second soundfont: the transform check's never-heard family
+  puredata-core liblo-tools  # the Pd example and a liblo client, driven by the tests
   # Qt 6 (PyQt6 wheels) needs these for the offscreen and xcb platforms.
   libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-shape0 libxcb-xinerama0

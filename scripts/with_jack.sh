@@ -17,6 +17,7 @@ jack_pid=$!
 cleanup() { kill "$jack_pid" 2>/dev/null; wait "$jack_pid" 2>/dev/null; rm -f "$log"; }
 trap cleanup EXIT INT TERM
 export JACK_DEFAULT_SERVER="$name"
+export WAEFADER_JACKD_PID="$jack_pid"  # tests pause the server to force xruns
 export JACK_NO_AUDIO_RESERVATION=1
 if ! timeout 20 jack_wait -w >/dev/null 2>&1; then
   echo "with_jack: jackd did not start:" >&2; cat "$log" >&2; exit 1

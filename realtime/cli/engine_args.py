@@ -44,6 +44,17 @@ def add_audio(ap: argparse.ArgumentParser, blocksize: int = BLOCKSIZE) -> None:
     )
     g.add_argument("--voices", type=int, default=32, help="polyphony (default 32)")
     g.add_argument(
+        "--client-name",
+        default="waefader",
+        help="JACK/ALSA client name (default waefader; one per instance to run several)",
+    )
+    g.add_argument(
+        "--connect",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="JACK: connect the outputs to the device's playback ports (default: yes)",
+    )
+    g.add_argument(
         "--fixed-latency",
         type=float,
         default=None,
@@ -94,6 +105,8 @@ def engine_config(args: argparse.Namespace, sample_rate: int, **extra: Any) -> E
             device=device,
             max_voices=args.voices,
             fixed_latency_ms=args.fixed_latency,
+            client_name=getattr(args, "client_name", "waefader"),
+            connect=getattr(args, "connect", True),
             **extra,
         )
     except EngineError as exc:

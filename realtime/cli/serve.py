@@ -9,6 +9,7 @@ figures as one JSON line every S seconds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
@@ -26,7 +27,7 @@ from realtime.cli.engine_args import (
     load_renderer,
     run,
 )
-from realtime.engine import Engine, EngineError
+from realtime.engine import Engine, EngineError, jack_ports
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
@@ -45,12 +46,14 @@ def parser(prog: str) -> argparse.ArgumentParser:
         dest="reply_port",
         type=int,
         default=None,
-        help="answer queries at the sender's host on this port (default: its own port)",
+        help="answer queries (/info, /presets, /status) at the sender's host on this port "
+        "(default: the sender's own port)",
     )
     g.add_argument(
         "--midi-port",
         default=None,
-        help="MIDI input: 'virtual' (default: a port named waefader), a name or an index",
+        help="MIDI input: 'virtual' (default: our port midi_in, for others to connect), "
+        "or a name or an index to connect it to",
     )
     g.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
     g.add_argument("--midi-channel", type=int, default=None, help="listen to one channel (1..16)")
@@ -109,10 +112,17 @@ class Server:
         handler = self.midi_handler
         try:
             self.midi = open_input(
-                lambda m, t: handler.handle(m, arrival=t), a.midi_port, a.midi_api
+                lambda m, t: handler.handle(m, arrival=t),
+                a.midi_port,
+                a.midi_api,
+                self.engine.config.client_name,
             )
         except MidiError as exc:
             self.notes.append(f"MIDI off: {exc}")
+            return
+        if self.midi.api == "jack":  # a model change reopens it: keep a DAW's routing
+            with contextlib.suppress(Exception):
+                jack_ports.restore_port(self._midi_port(), self.engine.config.client_name)
 
     def extra(self) -> dict[str, Any]:
         out: dict[str, Any] = {"midi_port": self.midi.name if self.midi else None}
@@ -120,8 +130,14 @@ class Server:
             out["midi"] = dict(self.midi_handler.counts)
         return out
 
+    def _midi_port(self) -> str:
+        return f"{self.engine.config.client_name}-midi:midi_in"
+
     def stop(self) -> None:
         if self.midi is not None:
+            if self.midi.api == "jack" and self.midi.name.startswith(self._midi_port()):
+                with contextlib.suppress(Exception):
+                    jack_ports.remember_port(self._midi_port(), self.engine.config.client_name)
             self.midi.close()
         if self.osc is not None:
             self.osc.stop()

@@ -26,6 +26,8 @@ class EngineConfig:
     channels: int = 2  # the mono mix is copied to every channel
     device: str | int | None = None  # output device: index, name fragment or None (default)
     latency: str | float = "low"  # PortAudio's suggested latency
+    client_name: str = "waefader"  # the JACK client (several instances: one name each)
+    connect: bool = True  # JACK: leave the outputs connected to the device (system playback)
     max_voices: int = 32  # polyphony; the 33rd note steals a voice
     tail_voices: int = 8  # extra slots where stolen voices fade out
     chunk: int = 512  # scratch size of the callback (frames)

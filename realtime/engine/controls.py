@@ -202,6 +202,10 @@ class Controls:
 
         return unsubscribe
 
+    def announce(self, name: str, value: str) -> None:
+        """Tell subscribers of an event that is not a control: ``("preset", its file)``."""
+        self._notify(name, value)  # type: ignore[arg-type]
+
     # --- notes --------------------------------------------------------------------------------
     def note_controls(
         self,

@@ -30,7 +30,13 @@ from realtime.engine.events import (
     TimedRequest,
 )
 from realtime.engine.mixer import Mixer, coef_for, db_to_gain
-from realtime.engine.presets import list_presets, load_preset, save_preset
+from realtime.engine.presets import (
+    apply_preset,
+    find_preset,
+    list_presets,
+    read_preset,
+    save_preset,
+)
 from realtime.engine.priority import raise_nice
 from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
@@ -248,8 +254,12 @@ class Engine:
         return save_preset(self.controls, path, name)
 
     def load_preset(self, name_or_path: str | Path) -> list[str]:
-        """Apply a preset (path or name); returns warnings. Raises PresetError."""
-        return load_preset(self.controls, name_or_path)
+        """Apply a preset (path or name); returns warnings. Raises PresetError.
+        Subscribers then hear ``("preset", file)``: the window's preset box follows."""
+        path = find_preset(name_or_path)
+        warnings = apply_preset(self.controls, read_preset(path))
+        self.controls.announce("preset", str(path))
+        return warnings
 
     @staticmethod
     def presets() -> list[str]:
@@ -279,6 +289,10 @@ class Engine:
                 "device": out.device.name if out is not None and out.device else None,
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
+                "clock_reanchors": self.clock.skips,  # xruns the audio clock caught up with
+                "clock_skipped_frames": self.clock.skipped,
+                "jack_ports": list(out.jack_ports) if out is not None else [],
+                "jack_error": out.jack_error if out is not None else None,
                 "realtime_thread": out.realtime_thread if out is not None else None,
                 "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
@@ -311,6 +325,19 @@ class Engine:
     def last_note(self) -> tuple[np.ndarray, int] | None:
         """The most recently rendered whole note at the device rate, or None."""
         return self.worker.last_note
+
+    def last_note_label(self) -> str:
+        """That note in words: ``"E4 · violin 1.00, flute 0.50"`` (its pitch, its styles
+        by weight), or "" before the first note."""
+        r = self.worker.last_note_request
+        if r is None:
+            return ""
+        from realtime.conditions import midi_name
+
+        weights = sorted(zip(r.controls.style, self.renderer.style_names, strict=False),
+                         key=lambda wn: -wn[0])
+        styles = ", ".join(f"{n} {w:.2f}" for w, n in weights[:3] if w > 0)
+        return f"{midi_name(int(r.pitch))} · {styles or 'no style'}"
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block (a non-audio thread) until submitted requests reached the callback."""

@@ -187,32 +187,72 @@ class AudioClock:
     The callback marks (first frame of the block, callback start time) in a small ring; a
     reader takes the earliest-looking callback of the ring as the schedule (a late callback
     only ever starts later than its slot, never earlier), so GIL waits do not shift notes.
-    Writer: the callback (no allocation). Readers: any thread.
+
+    Xruns: when the device (or JACK server) misses deadlines it moves on without us, and
+    the stream's frames fall behind the device's. One late callback looks
+    the same at first; but when the last ``RECENT`` callbacks *all* start later than their
+    slots by most of a block or more, the device has skipped: the clock counts those
+    frames in ``skipped`` and re-anchors at once (the ring is kept in device frames,
+    continuous with the wall clock). ``skips`` counts the re-anchorings; the render worker
+    moves the notes it holds by the same amount.
+    Writer: the callback (no allocation: preallocated scratch). Readers: any thread.
     """
 
     SIZE = 64
+    RECENT = 3
 
     def __init__(self, sample_rate: int) -> None:
         self.sample_rate = sample_rate
-        self._frames = np.zeros(self.SIZE, np.float64)
+        self._frames = np.zeros(self.SIZE, np.float64)  # device frames (stream + skipped)
         self._times = np.zeros(self.SIZE, np.float64)
+        self._offsets = np.zeros(self.SIZE, np.float64)  # scratch: time - frame / rate
         self._count = 0
+        self._last_frame = 0
+        self.skipped = 0  # frames the device went on without us (xruns)
+        self.skips = 0
 
     def mark(self, frame: int, t: float) -> None:
+        block = frame - self._last_frame
+        self._last_frame = frame
         i = self._count % self.SIZE
-        self._frames[i] = frame
+        self._frames[i] = frame + self.skipped
         self._times[i] = t
         self._count += 1
+        if self._count > 2 * self.RECENT and block > 0:
+            self._catch_up(block)
+
+    def _catch_up(self, block: int) -> None:
+        """Count the frames an xrun skipped when the last RECENT callbacks all came late.
+        The skip is measured, not rounded to blocks: a stalled server (or an ALSA
+        underrun) restarts off the old block grid."""
+        n = min(self._count, self.SIZE)
+        off = self._offsets[:n]
+        np.divide(self._frames[:n], self.sample_rate, out=off)
+        np.subtract(self._times[:n], off, out=off)
+        newest = (self._count - 1) % self.SIZE
+        recent = [(newest - k) % self.SIZE for k in range(self.RECENT)]
+        late = min(off[j] for j in recent)
+        for j in recent:
+            off[j] = np.inf
+        gap = (late - off.min()) * self.sample_rate  # frames, a float: no new int each call
+        if gap * 4 >= 3 * block:  # all of them at least 3/4 of a block late
+            shift = int(gap + 0.5)
+            self.skipped += shift
+            for j in recent:
+                self._frames[j] += shift
+            self.skips += 1
 
     def reset(self) -> None:
         self._count = 0
+        self._last_frame = 0
+        self.skipped = 0
 
     @property
     def running(self) -> bool:
         return self._count > 0
 
     def origin(self) -> float | None:
-        """perf_counter time of frame 0 (None before the first callback)."""
+        """perf_counter time of device frame 0 (None before the first callback)."""
         n = min(self._count, self.SIZE)
         if n == 0:
             return None
@@ -220,12 +260,13 @@ class AudioClock:
         return float(offsets.min())
 
     def frame_at(self, t: float) -> int | None:
+        """The stream frame that sounds at ``t`` (as the device stands now)."""
         origin = self.origin()
-        return None if origin is None else round((t - origin) * self.sample_rate)
+        return None if origin is None else round((t - origin) * self.sample_rate) - self.skipped
 
     def time_of(self, frame: int) -> float | None:
         origin = self.origin()
-        return None if origin is None else origin + frame / self.sample_rate
+        return None if origin is None else origin + (frame + self.skipped) / self.sample_rate
 
     def now_frame(self) -> int | None:
         return self.frame_at(_now())

@@ -11,7 +11,8 @@ Format (version 1)::
 Styles are stored by name so a preset survives a model with other styles: names the model
 lacks are skipped (and reported), missing ones get weight 0. ``load_preset`` accepts a path
 or a name looked up in the user folder (``~/.config/waefader/presets``) then in the presets
-shipped with the engine.
+shipped with the engine, compared normalised (``Warm Strings`` = ``warm_strings``: see
+``realtime.engine.preset_names``, the one list the window, OSC and ``--preset`` share).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from realtime.engine.controls import ControlError, Controls
+from realtime.engine.preset_names import available, match
 
 FORMAT, VERSION = "waefader-preset", 1
 SHIPPED_DIR = Path(__file__).resolve().parent / "presets"
@@ -51,29 +53,31 @@ def save_preset(controls: Controls, path: str | Path, name: str = "") -> Path:
     return p
 
 
+def preset_dirs() -> tuple[Path, ...]:
+    """Where presets are found by name, first match wins: the user's, then the shipped."""
+    return (user_dir(), SHIPPED_DIR)
+
+
 def find_preset(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
-    if p.suffix == ".json" or p.is_file():
+    if p.suffix == ".json" and (p.is_file() or len(p.parts) > 1):
         if not p.is_file():
             raise PresetError(f"preset file not found: {p}")
         return p
-    for folder in (user_dir(), SHIPPED_DIR):
-        candidate = folder / f"{name_or_path}.json"
-        if candidate.is_file():
-            return candidate
-    raise PresetError(
-        f"no preset named {str(name_or_path)!r} (available: {', '.join(list_presets())})"
-    )
+    if p.is_file():
+        return p
+    named = available(preset_dirs())
+    found = match(str(name_or_path), named)
+    if found is None:
+        raise PresetError(
+            f"no preset named {str(name_or_path)!r} (available: {', '.join(named)})"
+        )
+    return named[found]
 
 
 def list_presets() -> list[str]:
-    names = {
-        q.stem
-        for folder in (user_dir(), SHIPPED_DIR)
-        if folder.is_dir()
-        for q in folder.glob("*.json")
-    }
-    return sorted(names)
+    """Every preset name (shipped and the user's), sorted: see realtime.engine.preset_names."""
+    return list(available(preset_dirs()))
 
 
 def read_preset(path: Path) -> dict[str, Any]:

@@ -3,6 +3,7 @@ notices a vanished device (unplugged, server gone) and reopens when it comes bac
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from realtime.engine import jack_ports
 from realtime.engine.config import EngineConfig, EngineError
 from realtime.engine.priority import realtime
 
@@ -86,6 +88,8 @@ def _listing(devices: list[DeviceInfo]) -> str:
 class AudioOutput:
     """An open output stream feeding ``callback``; ``lost`` tells when the device vanished."""
 
+    open_streams = 0  # in this process (PortAudio is process-wide)
+
     def __init__(self, callback: Callable[..., None], config: EngineConfig) -> None:
         self._callback = callback
         self.config = config
@@ -105,6 +109,8 @@ class AudioOutput:
         self.lost = False
         self.losses = 0
         self.error: str | None = None
+        self.jack_ports: list[str] = []  # e.g. ["waefader:out_1", "waefader:out_2"]
+        self.jack_error: str | None = None
 
     def _wrapped(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if self.realtime_thread is None:
@@ -122,6 +128,7 @@ class AudioOutput:
 
     def open(self) -> None:
         sd = _sd()
+        self._name_client(sd)
         device = resolve_device(self.config.device)
         try:
             stream = sd.OutputStream(
@@ -140,9 +147,12 @@ class AudioOutput:
                 f"block {self.config.blocksize}: {exc}"
             ) from None
         self._stream = stream
+        AudioOutput.open_streams += 1
         self.device = device
         self.lost = False
         self.error = None
+        if "JACK" in device.hostapi:
+            self._tidy_jack_ports(sd)
         if self._watchdog is None:
             self._closing = False
             self._watchdog = threading.Thread(
@@ -155,7 +165,33 @@ class AudioOutput:
         if self._watchdog is not None:
             self._watchdog.join(2.0)
             self._watchdog = None
+        if self.jack_ports and not self.lost:
+            # the next stream of this client (a model change) gets the same routing
+            with contextlib.suppress(Exception):
+                jack_ports.remember_links(self.jack_ports[0].split(":", 1)[0])
         self._close_stream()
+
+    def _name_client(self, sd: Any) -> None:
+        """PortAudio's JACK client takes the configured name. Renaming restarts PortAudio,
+        which would kill another open stream of this process: then the name stays."""
+        if AudioOutput.open_streams > 0:
+            if jack_ports.current_name() not in (None, self.config.client_name):
+                self.jack_error = "JACK client name unchanged: another stream is open"
+            return
+        try:
+            jack_ports.set_client_name(sd, self.config.client_name)
+        except jack_ports.JackNameError as exc:
+            raise EngineError(str(exc)) from None
+
+    def _tidy_jack_ports(self, sd: Any) -> None:
+        """Stable port names and the chosen routing; a failure is reported, not raised."""
+        name = jack_ports.client_name(sd)
+        if name is None:
+            return
+        try:
+            self.jack_ports = jack_ports.tidy_ports(name, self.config.connect)
+        except Exception as exc:
+            self.jack_error = f"JACK ports left as PortAudio named them: {exc}"
 
     def _close_stream(self, wait_s: float = 1.0) -> bool:
         """Close the stream; False when closing hangs (a dead JACK server does that): the
@@ -163,6 +199,7 @@ class AudioOutput:
         stream, self._stream = self._stream, None
         if stream is None:
             return True
+        AudioOutput.open_streams -= 1
 
         def close() -> None:
             try:

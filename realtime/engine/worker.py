@@ -105,6 +105,8 @@ class RenderWorker:
         self._fade = config.frames(config.end_fade_ms)
         self._heap: list[tuple[int, int, Msg]] = []
         self._seq = count()
+        self._at: dict[int, float] = {}  # heap seq -> the perf_counter time it was asked for
+        self._skips_seen = 0  # the clock's re-anchorings already applied to the heap
         self._waiting: dict[int, ReadyNote] = {}  # scheduled notes still in the heap
         self._lock = threading.Lock()  # heap + _waiting, shared by the two worker threads
         self._epoch_seen = 0
@@ -118,6 +120,7 @@ class RenderWorker:
         self._wholes_sent = 0  # the worker thread
         self._wholes_done = 0  # the whole-note thread
         self.last_note: tuple[np.ndarray, int] | None = None
+        self.last_note_request: NoteRequest | None = None  # its pitch and controls
         # Counters with one writer each (no lost updates): pending = submitted - handled.
         self._submitted = 0  # control threads, under _submit_lock
         self._handled = 0  # the worker thread
@@ -218,6 +221,7 @@ class RenderWorker:
             self._epoch_seen = self.epoch
             with self._lock:
                 self._heap.clear()
+                self._at.clear()
                 self._waiting.clear()
         live = [r for e, r in items if e == self.epoch and r is not None]
         try:
@@ -247,13 +251,33 @@ class RenderWorker:
         return self.pending == 0 and self.wholes_pending == 0 and self.queue.empty()
 
     def release_due(self, now_frame: int | None) -> None:
+        """Hand the held messages that are within the horizon to the callback. A message
+        asked for a time gets its frame from the clock again as it leaves (and the whole
+        heap when the clock re-anchored after an xrun): frames counted before an xrun
+        would sound late by the frames it skipped."""
         limit = None if now_frame is None else now_frame + self.horizon
         with self._lock:
+            if self.clock.skips != self._skips_seen:
+                self._skips_seen = self.clock.skips
+                self._replace_timed()
             while self._heap and (limit is None or self._heap[0][0] <= limit):
-                _, _, msg = heapq.heappop(self._heap)
+                _, seq, msg = heapq.heappop(self._heap)
+                at = self._at.pop(seq, None)
+                frame = None if at is None else self.clock.frame_at(at)
+                if frame is not None:
+                    msg.frame = frame
                 if isinstance(msg, ReadyNote):
                     self._waiting.pop(msg.note_id, None)
                 self.inbox.append(msg)
+
+    def _replace_timed(self) -> None:
+        """Frames of the held timed messages from the clock as it stands (lock held)."""
+        for k, (_, seq, msg) in enumerate(self._heap):
+            frame = self.clock.frame_at(self._at[seq]) if seq in self._at else None
+            if frame is not None:
+                msg.frame = frame
+                self._heap[k] = (frame, seq, msg)
+        heapq.heapify(self._heap)
 
     def _handle_batch(self, batch: list[NoteRequest | TimedRequest], now_frame: int | None) -> None:
         notes = [r for r in batch if isinstance(r, NoteRequest)]
@@ -334,6 +358,7 @@ class RenderWorker:
                 self.cache.put(r.controls, audio)
                 self.stats.notes_rendered += 1
                 self.last_note = (audio, self.config.sample_rate)
+                self.last_note_request = r
             out.append((audio, trim))
         return out
 
@@ -361,10 +386,14 @@ class RenderWorker:
             return -1 if f is None else f
         return -1
 
-    def _emit(self, msg: Msg, now_frame: int | None) -> None:
+    def _emit(self, msg: Msg, now_frame: int | None, at: float | None = None) -> None:
+        """``at``: the perf_counter time the message was asked for (its frame came from it)."""
         if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
             with self._lock:
-                heapq.heappush(self._heap, (msg.frame, next(self._seq), msg))
+                seq = next(self._seq)
+                if at is not None:
+                    self._at[seq] = at
+                heapq.heappush(self._heap, (msg.frame, seq, msg))
                 if isinstance(msg, ReadyNote):
                     self._waiting[msg.note_id] = msg
         else:
@@ -386,14 +415,14 @@ class RenderWorker:
             arrival=r.arrival if r.live else 0.0,
             target=r.time if r.time is not None else 0.0,
         )
-        self._emit(msg, now)
+        self._emit(msg, now, r.time if r.frame is None else None)
 
     def _emit_timed(self, r: TimedRequest, now: int | None) -> None:
         frame = self._frame_of(r.time, r.frame)
         msg: Msg = (
             Release(r.value, frame) if r.msg_kind == RELEASE else SustainMsg(bool(r.value), frame)
         )
-        self._emit(msg, now)
+        self._emit(msg, now, r.time if r.frame is None else None)
 
     def _emit_upgrade(self, note_id: int, audio: np.ndarray) -> None:
         with self._lock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from realtime.engine import ControlError, Engine
+from realtime.engine import ControlError, Engine, PresetError
 from realtime.midi.mapping import PANIC_CCS, SUSTAIN_CC, CcMap
 
 
@@ -21,6 +21,7 @@ class MidiHandler:
         self.ccmap = ccmap or CcMap.for_controls(engine.controls)
         self.channel = channel
         self.counts = {"notes": 0, "note_offs": 0, "cc": 0, "ignored": 0, "errors": 0}
+        self.programs = 0  # presets recalled by program change
         self.last_message = ""
 
     def handle(self, msg: Any, frame: int | None = None, arrival: float | None = None) -> None:
@@ -44,8 +45,23 @@ class MidiHandler:
             self.counts["note_offs"] += 1
         elif kind == "control_change":
             self._cc(msg.control, msg.value, frame)
+        elif kind == "program_change":
+            self._program(msg.program)
         else:
             self.counts["ignored"] += 1
+
+    def _program(self, number: int) -> None:
+        """Program change N: the preset N of the one sorted list (/waefader/presets), as a
+        DAW recalls an instrument's sound; beyond the list it is ignored."""
+        names = self.engine.presets()
+        if number >= len(names):
+            self.counts["ignored"] += 1
+            return
+        try:
+            self.engine.load_preset(names[number])
+        except PresetError as exc:
+            raise ValueError(str(exc)) from None
+        self.programs += 1
 
     def _cc(self, number: int, value: int, frame: int | None) -> None:
         if number == SUSTAIN_CC:

@@ -1,9 +1,11 @@
-"""MIDI input ports through mido's rtmidi backend: ALSA or JACK, a named port or a virtual one.
+"""MIDI input ports through python-rtmidi: ALSA or JACK, a named port or a virtual one.
 
 ``api``: "alsa", "jack" or "auto" (JACK when a JACK server is named in the environment,
-else ALSA, falling back to the other). ``port``: None/"virtual" opens a virtual input
-called ``waefader`` that other programs connect to; a name fragment or an index opens an
-existing output of another program (a keyboard, a DAW).
+else ALSA, falling back to the other). Our input is the port ``midi_in`` of a client named
+``waefader`` (``--client-name``; on JACK ``waefader-midi``, the audio client holding the
+plain name). ``port``: None/"virtual" opens it for other programs to connect to; a name
+fragment or an index connects it to an existing output of another program (a keyboard, a
+DAW). Messages are parsed with mido.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from realtime.engine.priority import raise_thread
 from realtime.midi.mapping import MidiError
 
 APIS = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK"}
-VIRTUAL_NAME = "waefader"
+CLIENT_NAME = "waefader"
+PORT_NAME = "midi_in"
 
 
 def _backend(api: str) -> Any:
@@ -54,45 +57,73 @@ class MidiInput:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self.port.close()
+            self.port.close_port()
+            self.port.delete()
 
 
 def open_input(
     callback: Callable[[Any, float], None],
     port: str | int | None = None,
     api: str = "auto",
+    client: str = CLIENT_NAME,
 ) -> MidiInput:
+    """Open our input port ``midi_in`` in a MIDI client named ``client`` (``client-midi``
+    on JACK, where the audio client has the plain name); ``port`` None/"virtual" waits for
+    others to connect, a name fragment or an index connects it to that output."""
+    import mido
+
     first = [True]
 
-    def on_message(msg: Any) -> None:
+    def on_message(event: Any, _data: Any = None) -> None:
         now = time.perf_counter()
         if first[0]:  # rtmidi's own thread takes the GIL here: see realtime.engine.priority
             first[0] = False
             raise_thread(40, -10)
+        try:
+            msg = mido.Message.from_bytes(event[0])
+        except (ValueError, TypeError, IndexError):
+            return  # a partial or unknown message: nothing to play
         callback(msg, now)
 
     errors = []
     for name in _order(api):
         try:
-            backend = _backend(name)
+            handle = _rtmidi_in(name, client)
             if port is None or port == "virtual":
-                handle = backend.open_input(VIRTUAL_NAME, virtual=True, callback=on_message)
-                return MidiInput(handle, f"{VIRTUAL_NAME} (virtual, {name})", name)
-            names = list(backend.get_input_names())
-            chosen = _choose(names, port)
-            if chosen is None:
+                handle.open_virtual_port(PORT_NAME)
+                handle.set_callback(on_message)
+                return MidiInput(handle, f"{_client(name, client)}:{PORT_NAME} ({name})", name)
+            names = list(handle.get_ports())
+            index = _choose(names, port)
+            if index is None:
+                handle.delete()
                 errors.append(f"{name}: no input matches {port!r} (inputs: {names or 'none'})")
                 continue
-            handle = backend.open_input(chosen, callback=on_message)
-            return MidiInput(handle, f"{chosen} ({name})", name)
+            handle.open_port(index, PORT_NAME)
+            handle.set_callback(on_message)
+            return MidiInput(handle, f"{names[index]} ({name})", name)
         except Exception as exc:  # rtmidi raises SystemError & co. when an API is absent
             errors.append(f"{name}: {exc}")
     raise MidiError("no MIDI input: " + "; ".join(errors))
 
 
-def _choose(names: list[str], port: str | int) -> str | None:
+def _client(api: str, client: str) -> str:
+    return f"{client}-midi" if api == "jack" else client
+
+
+def _rtmidi_in(api: str, client: str) -> Any:
+    """python-rtmidi's input under our client name (mido names it only for virtual ports)."""
+    import rtmidi
+
+    apis = {"alsa": rtmidi.API_LINUX_ALSA, "jack": rtmidi.API_UNIX_JACK}
+    handle = rtmidi.MidiIn(rtapi=apis[api], name=_client(api, client))
+    handle.ignore_types(sysex=False, timing=True, active_sense=True)
+    return handle
+
+
+def _choose(names: list[str], port: str | int) -> int | None:
     if isinstance(port, int) or str(port).isdigit():
         i = int(port)
-        return names[i] if 0 <= i < len(names) else None
-    matches = [n for n in names if str(port).lower() in n.lower()]
+        return i if 0 <= i < len(names) else None
+    matches = [i for i, n in enumerate(names) if str(port).lower() in n.lower()]
     return matches[0] if matches else None

@@ -3,6 +3,7 @@ docs. Numbers may be OSC ints or floats alike; on/off values take 0/1 or OSC tru
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 PREFIX = "/waefader"
@@ -24,7 +25,12 @@ ADDRESSES: tuple[Address, ...] = (
     Address("note_off", "pitch", "release the oldest held note of that pitch"),
     Address("sustain", "0|1", "sustain pedal"),
     Address("panic", "", "every voice fades out within 5 ms; pending notes are dropped"),
-    Address("style/<name>", "weight", "one style's weight 0..4 (names: /waefader/info)"),
+    Address(
+        "style/<slug>",
+        "weight",
+        "one style's weight 0..4; slug: the name in lowercase, spaces as underscores "
+        "(english_horn), the plain name works too (list: /waefader/info/addresses)",
+    ),
     Address("style", "w1 ... wS", "all style weights (fewer values set the first ones)"),
     Address("normalise", "0|1", "scale style weights to sum 1 before rendering"),
     Address(
@@ -42,7 +48,12 @@ ADDRESSES: tuple[Address, ...] = (
     Address("release", "seconds", "release time to -60 dB, 0.005..20"),
     Address("gain", "dB", "output gain -80..12 dB, ramped without clicks"),
     Address("fx", "0|1", "the post-FX chain (compressor, reverb, limiter)"),
-    Address("preset", "name-or-path", "load a preset (JSON)"),
+    Address(
+        "preset",
+        "name",
+        "load a preset by name (case, spaces and underscores alike; list: /presets)",
+    ),
+    Address("presets", "[reply-port]", "reply /waefader/presets with every preset name"),
     Address("preset/save", "path", "save the controls as a preset"),
     Address(
         "transform",
@@ -50,7 +61,12 @@ ADDRESSES: tuple[Address, ...] = (
         "transform an audio file and play it: style weights by name, pitch, transpose, "
         "dynamics, latent_scale, play (transformed / reconstruction / original)",
     ),
-    Address("info", "[reply-port]", "reply /waefader/info (JSON) and /waefader/info/styles"),
+    Address(
+        "info",
+        "[reply-port]",
+        "reply /waefader/info (JSON), /info/styles (names) and /info/addresses (every "
+        "address, one per style included)",
+    ),
     Address(
         "status",
         "[reply-port]",
@@ -73,6 +89,34 @@ CONTROL_PATHS = (
     "gain",
     "fx",
 )
+
+
+def slug(name: str) -> str:
+    """A style's address part: ``"English Horn"`` -> ``"english_horn"``."""
+    return "_".join(name.lower().split())
+
+
+def style_for(path: str, styles: Sequence[str]) -> str | None:
+    """The style a ``style/<slug or name>`` path names (None: not such a path)."""
+    if not path.startswith("style/"):
+        return None
+    part = path[len("style/") :]
+    for name in styles:
+        if part == name or part == slug(name):
+            return name
+    wanted = slug(part.replace("_", " "))
+    return next((n for n in styles if slug(n) == wanted), None)
+
+
+def address_list(prefix: str, styles: Sequence[str]) -> list[str]:
+    """Every address, ``style/<slug>`` once per style (what /info/addresses replies)."""
+    out = []
+    for a in ADDRESSES:
+        if a.path == "style/<slug>":
+            out += [f"{prefix}/style/{slug(name)}" for name in styles]
+        else:
+            out.append(f"{prefix}/{a.path}")
+    return out
 
 
 def markdown_table() -> str:

@@ -8,6 +8,9 @@ Every datagram is counted; what cannot be used is counted by reason and never ra
 (:mod:`realtime.osc.transform`); its outcome is counted then and, when ``send`` is set
 (the server sets it), answered with ``/transform/done`` or ``/transform/error``.
 
+Bundles are walked element by element (:mod:`realtime.osc.packets`): an element that is
+not OSC, or whose size runs past the packet, counts as ``malformed``; the others still play.
+
 Bundles: a future timetag schedules the bundle's notes at that time on the audio clock
 (the engine places them on their exact sample); nothing sleeps. A timetag already past is
 played at once and counted ``late``.
@@ -22,12 +25,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from pythonosc import osc_bundle, osc_message
+from pythonosc import osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
 from realtime.engine import ControlError, Engine, PresetError
-from realtime.osc.address import CONTROL_PATHS, PREFIX
+from realtime.osc.address import CONTROL_PATHS, PREFIX, address_list, style_for
+from realtime.osc.packets import timed_messages
 from realtime.osc.transform import TransformRequest, parse_request
 from realtime.transform import TransformError, transform_file
 from realtime.transform.jobs import TransformJobs
@@ -69,25 +73,6 @@ def build(address: str, *args: Any) -> bytes:
     for a in args:
         b.add_arg(a)
     return b.build().dgram  # type: ignore[no-any-return]
-
-
-def _timed_messages(
-    data: bytes, timetag: float = osc_types.IMMEDIATELY
-) -> list[tuple[float, osc_message.OscMessage]]:
-    """(unix timetag or IMMEDIATELY, message) for every message, nested bundles included."""
-    if osc_bundle.OscBundle.dgram_is_bundle(data):
-        bundle = osc_bundle.OscBundle(data)
-        tag = bundle.timestamp if bundle.timestamp != osc_types.IMMEDIATELY else timetag
-        out: list[tuple[float, osc_message.OscMessage]] = []
-        for content in bundle:
-            if isinstance(content, osc_message.OscMessage):
-                out.append((tag, content))
-            else:
-                out.extend(_timed_messages(content.dgram, tag))
-        return out
-    if osc_message.OscMessage.dgram_is_message(data):
-        return [(timetag, osc_message.OscMessage(data))]
-    raise BadArgs("not an OSC message or bundle")
 
 
 def _num(v: Any) -> float:
@@ -136,6 +121,7 @@ class OscDispatcher:
             "note_mix": self._note_mix,
             "latent/randomize": self._randomize,
             "preset": self._preset,
+            "presets": self._presets,
             "preset/save": self._preset_save,
             "info": self._info,
             "status": self._status,
@@ -155,11 +141,14 @@ class OscDispatcher:
         arrival = time.perf_counter() if arrival is None else arrival
         self._at_frame = frame
         self.counters.packets += 1
+        problems: list[str] = []
         try:
-            messages = _timed_messages(bytes(data))
-        except Exception as exc:  # python-osc raises several types on garbage
-            self._problem("malformed", f"malformed packet ({type(exc).__name__})")
+            messages = timed_messages(bytes(data), problems)
+        except Exception as exc:  # Malformed, or python-osc's own errors on garbage
+            self._problem("malformed", f"malformed packet ({exc})")
             return []
+        for problem in problems:  # bad bundle elements; the good ones still play
+            self._problem("malformed", f"malformed packet: {problem}")
         replies: list[Reply] = []
         wall = time.time()
         for tag, msg in messages:
@@ -193,8 +182,9 @@ class OscDispatcher:
             handler = self._handlers.get(path)
             if handler is not None:
                 return handler(args, when, arrival, sender)
-            if path.startswith("style/") and path[6:] in self.engine.controls.style_names:
-                self.engine.controls.set_style(path[6:], _num(self._one(args)))
+            style = style_for(path, self.engine.controls.style_names)
+            if style is not None:
+                self.engine.controls.set_style(style, _num(self._one(args)))
                 return []
             if path in CONTROL_PATHS:
                 self._set_control(path, args)
@@ -309,6 +299,14 @@ class OscDispatcher:
             self.last_problem = "; ".join(warnings)
         return []
 
+    def _presets(
+        self, args: list[Any], _w: float | None, _a: float, sender: Target | None
+    ) -> list[Reply]:
+        target = self._target(args, sender)
+        if target is None:
+            return []
+        return [(build(f"{self.prefix}/presets", *self.engine.presets()), target)]
+
     def _preset_save(
         self, args: list[Any], _w: float | None, _a: float, _s: Target | None
     ) -> list[Reply]:
@@ -382,6 +380,7 @@ class OscDispatcher:
         return [
             (build(f"{p}/info", json.dumps(info)), target),
             (build(f"{p}/info/styles", *info["styles"]), target),
+            (build(f"{p}/info/addresses", *address_list(p, info["styles"])), target),
         ]
 
     def status(self) -> dict[str, Any]:

@@ -76,6 +76,9 @@ class RecordingBackend:
             osc="127.0.0.1:9000", midi="waefader in", notes_rendered=self.rendered,
         )
 
+    def last_note_label(self) -> str:
+        return "A4 · violin 1.00"
+
     def last_note(self) -> tuple[np.ndarray, int] | None:
         t = np.arange(22050) / 22050
         return (np.sin(2 * np.pi * 440 * t) * np.exp(-3 * t)).astype(np.float32), 22050

@@ -76,3 +76,9 @@ def test_serve_gets_the_same_options() -> None:
     served = serve_parser("waefader serve").parse_args(serve_argv(args))
     assert (str(served.model), served.osc_port, served.blocksize) == ("m", 9100, 128)
     assert served.no_midi and not served.no_osc and not served.no_audio
+    assert served.client_name == "waefader" and served.connect
+    args = build_parser("p").parse_args(
+        ["--client-name", "strings", "--no-connect", "--reply-port", "9101"]
+    )
+    served = serve_parser("waefader serve").parse_args(serve_argv(args))
+    assert (served.client_name, served.connect, served.reply_port) == ("strings", False, 9101)

@@ -113,9 +113,20 @@ def test_engine_changes_move_the_faders(qtbot, window: MainWindow, backend: Engi
     assert window.styles.slider(1).value() == window.styles.to_steps(2.5)
 
 
+def test_a_preset_loaded_over_osc_shows_in_the_preset_box(qtbot, window: MainWindow, backend):
+    """/waefader/preset from the OSC thread: the box names it (it kept the old one)."""
+    window.load_preset(str(shipped_presets()[0]))
+    t = threading.Thread(target=lambda: backend.engine.load_preset("Warm Strings"))
+    t.start()
+    t.join()
+    qtbot.waitUntil(lambda: window.model_bar.presets.currentText() == "warm strings", timeout=2000)
+    names = [window.model_bar.presets.itemText(i) for i in range(window.model_bar.presets.count())]
+    assert len(names) == len(set(names)) == len(shipped_presets()) + 1  # + "(choose)"
+
+
 def test_shipped_presets_load_into_engine_and_screen(qtbot, window: MainWindow, backend):
     presets = shipped_presets()
-    assert len(presets) >= 3
+    assert len(presets) >= 8  # the window lists every shipped preset, as OSC does
     for path in presets:
         window.load_preset(str(path))
         assert not window.findChildren(QMessageBox, "error-box"), path

@@ -145,6 +145,7 @@ def test_screenshot_is_produced(qtbot, window: MainWindow, tmp_path) -> None:
     window.bridge.note_on(60, 100)
     qtbot.waitUntil(window.note_view.has_note, timeout=2000)
     path = tmp_path / "window.png"
+    window.resize(1280, 720)  # the window fits the (small) offscreen screen; show a laptop's
     assert window.grab().save(str(path))
     image = QImage(str(path))
     assert image.width() >= 800 and image.height() >= 500
@@ -161,3 +162,24 @@ def test_spectrogram_finds_the_tone() -> None:
     db = spectrogram_db(np.sin(2 * np.pi * f0 * t))
     peak_bin = int(np.argmax(db.mean(axis=1)))
     assert abs(peak_bin * rate / N_FFT - f0) < rate / N_FFT
+
+
+def test_ctrl_q_closes_the_window_and_the_last_note_is_named(qtbot, window: MainWindow) -> None:
+    window.bridge.note_on(69, 100)
+    qtbot.waitUntil(window.note_view.has_note, timeout=2000)
+    assert window.note_view.caption == "A4 · violin 1.00"  # pitch and style, in words
+    window.activateWindow()
+    window.keyboard.setFocus()
+    closed = []
+    window.closed.connect(lambda: closed.append(True))
+    qtbot.keyClick(window.keyboard, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(closed), timeout=2000)
+    assert not window.isVisible()
+
+
+def test_style_labels_have_one_word_a_line() -> None:
+    from gui.faders import fader_label
+
+    assert fader_label("english horn") == "english\nhorn"
+    assert fader_label("violin-staccato") == "violin-\nstaccato"
+    assert fader_label("alto sax") == "alto\nsax"

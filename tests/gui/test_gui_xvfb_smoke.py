@@ -138,3 +138,19 @@ def test_no_audio_device_at_all_still_opens_the_window_and_closes(tiny_model_dir
     output = "".join(seen)
     assert "no audio output: no audio output device" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.timeout(TIMEOUT_S + 30)
+def test_the_window_fits_a_laptop_screen(tiny_model_dir: Path, tmp_path: Path):
+    """On a 1366x768 screen the window takes at most the screen (it asks for 1500x980)."""
+    shot = tmp_path / "laptop.png"
+    cmd = [
+        "xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, "-m", "waefader_cli",
+        "play", "--model", str(tiny_model_dir), "--no-midi", "--no-audio", "--osc-port", "0",
+        "--screenshot", str(shot), "--quit-after", "4",
+    ]
+    done = subprocess.run(cmd, cwd=REPO, env=_window_env(), capture_output=True, text=True,
+                          timeout=TIMEOUT_S)
+    assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr, done.stderr
+    image = QImage(str(shot))
+    assert 1000 <= image.width() <= 1366 and 600 <= image.height() <= 768, image.size()

@@ -154,7 +154,9 @@ def test_a_virtual_input_port_accepts_connections() -> None:
     try:
         backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
         name = next(n for n in backend.get_output_names() if "waefader" in n)
+        assert name == "waefader-midi:midi_in"
         out = backend.open_output(name)
+        time.sleep(0.2)  # JACK makes the connection after the port opens
         out.send(mido.Message("note_on", note=50, velocity=20))
         deadline = time.perf_counter() + 3
         while not got and time.perf_counter() < deadline:
@@ -163,3 +165,16 @@ def test_a_virtual_input_port_accepts_connections() -> None:
     finally:
         inp.close()
     assert got and got[0].note == 50
+
+
+def test_program_change_recalls_a_preset_by_its_place_in_the_list() -> None:
+    eng = make_engine()
+    h = MidiHandler(eng)
+    heard: list[tuple[str, object]] = []
+    eng.subscribe(lambda name, value: heard.append((name, value)))
+    names = eng.presets()
+    h.handle(mido.Message("program_change", program=names.index("fifths")))
+    assert h.programs == 1 and eng.get("pitch_class_mix")[7] == 0.6
+    assert heard[-1][0] == "preset" and str(heard[-1][1]).endswith("fifths.json")
+    h.handle(mido.Message("program_change", program=127))  # beyond the list: ignored
+    assert h.programs == 1 and h.counts["ignored"] == 1 and h.counts["errors"] == 0

@@ -125,7 +125,7 @@ def test_queries_reply_to_sender_or_reply_port() -> None:
     osc = OscDispatcher(make_engine(), reply_port=9001)
     osc.handle_datagram(b"junk")
     replies = osc.handle_datagram(build("/waefader/info"), SENDER)
-    assert [t for _, t in replies] == [("127.0.0.1", 9001)] * 2
+    assert [t for _, t in replies] == [("127.0.0.1", 9001)] * 3
     info = json.loads(decode(replies[0][0])[1][0])
     assert info["styles"] == ["flute", "violin"] and info["latent_dim"] == 4
     assert decode(replies[1][0]) == ("/waefader/info/styles", ["flute", "violin"])
