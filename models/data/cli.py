@@ -83,9 +83,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     g = sub.add_parser("gla", help="render test notes through features + Griffin-Lim, measure")
     g.add_argument("--data", required=True, type=Path, help="corpus folder")
     g.add_argument("--n", type=int, default=16, help="test notes to render (default 16)")
-    g.add_argument(
-        "--iters", type=int, default=100, help="Griffin-Lim iterations (default 100)"
-    )
+    g.add_argument("--iters", type=int, default=100, help="Griffin-Lim iterations (default 100)")
     g.add_argument("--wav-out", type=Path, help="write original/GLA WAV pairs here")
     g.add_argument("--json", action="store_true", help="print one JSON object")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -116,9 +114,7 @@ def _import(a: argparse.Namespace) -> int:
 
     styles = tuple(s for s in (a.styles_from or "").split(",") if s.strip())
     cfg = ImportConfig(format=a.format, styles_from=styles, tags=a.tags, preset=a.preset)
-    report = import_library(
-        a.src, a.out, cfg, progress=not a.no_progress, overwrite=a.overwrite
-    )
+    report = import_library(a.src, a.out, cfg, progress=not a.no_progress, overwrite=a.overwrite)
     if a.json:
         print(json.dumps(report))
     else:
