@@ -22,17 +22,19 @@ from export.provenance import ProvenanceError, evaluation_figures, provenance
 from export.quantize import QUANTIZATIONS
 from models.training.errors import TrainingError
 from models.training.runs import FINETUNED_MCNN, load_mcnn, load_wae, read_run_config
+from realtime.cli.helptext import summary
 from realtime.conditions import MIDI_HIGH, MIDI_LOW
 from realtime.manifest import ModelError
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     p.add_argument("--run", required=True, type=Path, help="WAE run folder")
     p.add_argument("--out", required=True, type=Path, help="model folder to write (replaced)")
     p.add_argument("--mcnn", type=Path, help="MCNN run folder (default: RUN/mcnn)")
     p.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
-                   help="weight compression; fp16-weights halves the files at the same speed")
+                   help="weight compression; fp16-weights halves the files at the same "
+                   "speed (default none)")
     p.add_argument("--evaluation", type=Path, help="evaluation report (folder or report.json) "
                    "whose figures for this model go into the manifest")
     p.add_argument("--evaluation-model", help="model name in the report (default: the variant)")

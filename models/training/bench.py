@@ -31,9 +31,16 @@ N_STYLES = 12  # the default corpus's timbre set
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Measure training throughput (examples/s).")
-    p.add_argument("--model", choices=("all", "wae-fader", "mcnn"), default="all")
+    p.add_argument(
+        "--model",
+        choices=("all", "wae-fader", "mcnn"),
+        default="all",
+        help="the model(s) to time (default all)",
+    )
     p.add_argument("--threads", type=int, help="torch threads (default: all cores)")
-    p.add_argument("--seconds", type=float, default=10.0, help="time spent measuring each model")
+    p.add_argument(
+        "--seconds", type=float, default=10.0, help="time spent measuring each model (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return p
 

@@ -24,7 +24,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     p.add_argument("run", type=Path, help="run folder (holds metrics.csv)")
     p.add_argument("--out", type=Path, help="PNG path (default RUN/metrics.png)")
-    p.add_argument("--smooth", type=int, default=1, metavar="N", help="running mean over N rows")
+    p.add_argument(
+        "--smooth", type=int, default=1, metavar="N", help="running mean over N rows (default 1)"
+    )
     return p
 
 
