@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from models.config import MCNNConfig, MCNNTrainConfig, ModelConfig, TrainConfig
+from models.progress import stage
 from models.training.data import NoteSet
 from models.training.distributed import DistInfo
 from models.training.mcnn_task import MCNNTask
@@ -42,6 +43,7 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--seconds", type=float, default=10.0, help="time spent measuring each model (default 10)"
     )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
     return p
 
 
@@ -50,7 +52,10 @@ def main(argv: list[str] | None = None, prog: str = "waefader bench train") -> i
     if args.threads:
         torch.set_num_threads(args.threads)
     names = ["wae-fader", "mcnn"] if args.model == "all" else [args.model]
-    results = [measure(name, args.seconds) for name in names]
+    results = []
+    for i, name in enumerate(names, 1):
+        stage(prog, f"{i}/{len(names)} timing {name} for {args.seconds:g} s", not args.no_progress)
+        results.append(measure(name, args.seconds))
     if args.json:
         print(json.dumps({**results[0], "results": results}))
     else:

@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 
 from models.config import MCNNConfig, MCNNTrainConfig
+from models.progress import stage
 from models.training.checkpoint import CHECKPOINT, load_checkpoint
 from models.training.cli_common import add_run_options, parse_args, run_guarded
 from models.training.cli_mcnn import TINY_TRAIN, fit, resumed_train_config, train_configs
@@ -95,6 +96,8 @@ def finetune(args: argparse.Namespace) -> int:
         data_dir = args.data or Path(read_run_config(args.run, "wae")["data_dir"])
         store = open_corpus(data_dir)
         mcfg, init = _base_mcnn(args, wcfg.features)
+        if info.is_main:
+            stage("waefader finetune", "reconstructing the corpus notes", not args.no_progress)
         train_set = reconstruct(wae, load_split(store, "train", audio=True))
         valid_set = (
             reconstruct(wae, load_split(store, "valid", audio=True))

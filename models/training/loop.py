@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tqdm import tqdm
-
+from models.progress import progress
 from models.training.checkpoint import CHECKPOINT, rng_state, save_checkpoint
 from models.training.distributed import DistInfo, barrier
 from models.training.metrics import METRICS, MetricsWriter
@@ -76,13 +75,12 @@ def run_loop(
         writer = MetricsWriter(
             run_dir / METRICS, cols, resume_step=start_step if start_step else None
         )
-    bar = tqdm(
+    bar = progress(
         total=stop,
         initial=start_step,
-        disable=not (info.is_main and settings.progress),
+        enabled=info.is_main and settings.progress,
         desc=f"{kind} {run_dir.name}",
         unit="step",
-        dynamic_ncols=True,
     )
     t0 = time.monotonic() - elapsed0
     step = start_step
