@@ -210,8 +210,8 @@ def run_guarded(prog: str, fn: Callable[[], int]) -> int:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # disk full while logging, a folder that cannot be written
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"{prog}: error:{where} {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{prog}: error: {where}{exc.strerror or exc}", file=sys.stderr)
         return 2
     except TrainingInterrupted as exc:
         print(f"{prog}: {exc}", file=sys.stderr)

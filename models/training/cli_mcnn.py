@@ -65,7 +65,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, type=Path, help="corpus folder (with card.json)")
     p.add_argument("--out", required=True, type=Path, help="run folder to create (or resume)")
     p.add_argument(
-        "--tiny", action="store_true", help="toy-sized model and run (tests, smoke runs)"
+        "--tiny",
+        action="store_true",
+        help=f"toy-sized model and run: {TINY_TRAIN['steps']} steps, batch "
+        f"{TINY_TRAIN['batch_size']} (tests, smoke runs)",
     )
     d, m = MCNNTrainConfig(), MCNNConfig()
     p.add_argument(

@@ -277,3 +277,24 @@ def test_config_errors_are_training_errors() -> None:
         from models.training.cli_common import read_settings
 
         read_settings(Path("/nonexistent.toml"), cli_train.build_parser("x"))
+
+
+def test_run_guarded_turns_interrupts_and_os_errors_into_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from models.training.cli_common import run_guarded
+
+    def interrupted() -> int:
+        raise TrainingInterrupted("interrupted at step 7; --resume continues from step 7")
+
+    def disk_full() -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "run/metrics.csv")
+
+    assert run_guarded("waefader train", interrupted) == 130
+    assert capsys.readouterr().err == (
+        "waefader train: interrupted at step 7; --resume continues from step 7\n"
+    )
+    assert run_guarded("waefader train", disk_full) == 2
+    assert capsys.readouterr().err == (
+        "waefader train: error: run/metrics.csv: No space left on device\n"
+    )
