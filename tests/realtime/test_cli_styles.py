@@ -126,3 +126,28 @@ def test_a_preset_for_another_models_styles_says_so_once_and_keeps_the_mix() -> 
     partly = {"controls": {"style": {"oboe": 1.0, "cello": 0.5}}}
     assert apply_preset(controls, partly) == ["styles not in this model, skipped: oboe"]
     assert list(controls.get("style")) == [0.0, 0.0, 0.5]  # type: ignore[arg-type]
+
+
+def test_play_window_applies_style_after_the_preset_and_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from gui.app import apply_styles_at_start
+
+    class FakeBackend:
+        def __init__(self) -> None:
+            self.engine = self
+            self.controls = Controls(STYLES, 3)
+
+        def get(self, name: str) -> object:
+            return self.controls.get(name)
+
+        def set_control(self, name: str, value: object) -> None:
+            self.controls.set(name, value)
+
+    backend = FakeBackend()
+    apply_styles_at_start(backend, ["cello=0.5", "flute"], "waefader play")  # type: ignore[arg-type]
+    assert list(backend.controls.get("style")) == [0.0, 1.0, 0.5]  # type: ignore[arg-type]
+    assert capsys.readouterr().out == "waefader play: style flute 1 + cello 0.5\n"
+    apply_styles_at_start(backend, ["oboe"], "waefader play")  # type: ignore[arg-type]
+    assert "no such style" in capsys.readouterr().err
+    assert list(backend.controls.get("style")) == [0.0, 1.0, 0.5]  # type: ignore[arg-type]
