@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 WAEFADER := $(VENV)/bin/waefader
 OUT ?= out
 
-.PHONY: setup run test lint typecheck pytest corpus model ablation clean
+.PHONY: setup run test lint typecheck pytest corpus model refit ablation clean
 
 setup:
 	@bash scripts/setup.sh
@@ -34,6 +34,11 @@ corpus: setup
 # realtime/default_model/); docs/TRAINING.md gives its time on 2 CPU cores.
 model: setup
 	bash scripts/model.sh
+
+# The shipped model's decoder refit on top of a model folder (harmonic head, encoder kept;
+# docs/QUALITY.md gives its time on 2 CPU cores).
+refit: setup
+	bash scripts/refit.sh
 
 # The paper's ablation study (four variants, same budget) -> docs/report/.
 ablation: setup

@@ -16,36 +16,43 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from export.parity import ParityError
 from export.pipeline import ExportError, ExportResult, ModelInfo, export_model
 from export.provenance import ProvenanceError, evaluation_figures, provenance
 from export.quantize import QUANTIZATIONS
+from models.progress import stage
 from models.training.errors import TrainingError
 from models.training.runs import FINETUNED_MCNN, load_mcnn, load_wae, read_run_config
+from realtime.cli.helptext import summary
 from realtime.conditions import MIDI_HIGH, MIDI_LOW
 from realtime.manifest import ModelError
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     p.add_argument("--run", required=True, type=Path, help="WAE run folder")
     p.add_argument("--out", required=True, type=Path, help="model folder to write (replaced)")
     p.add_argument("--mcnn", type=Path, help="MCNN run folder (default: RUN/mcnn)")
     p.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
-                   help="weight compression; fp16-weights halves the files at the same speed")
+                   help="weight compression; fp16-weights halves the files at the same "
+                   "speed (default none)")
     p.add_argument("--evaluation", type=Path, help="evaluation report (folder or report.json) "
                    "whose figures for this model go into the manifest")
     p.add_argument("--evaluation-model", help="model name in the report (default: the variant)")
     p.add_argument("--no-parity", action="store_true", help="skip the onnxruntime/torch check")
     p.add_argument("--no-encoder", action="store_true", help="do not export encoder.onnx")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's own, all cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
     return p
 
 
 def main(argv: list[str], prog: str = "waefader export") -> int:
     args = build_parser(prog).parse_args(argv)
     try:
-        result = run_export(args)
+        result = run_export(args, prog)
     except (TrainingError, ExportError, ParityError, ModelError, ProvenanceError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
@@ -54,7 +61,16 @@ def main(argv: list[str], prog: str = "waefader export") -> int:
     return 0
 
 
-def run_export(args: argparse.Namespace) -> ExportResult:
+def run_export(args: argparse.Namespace, prog: str = "waefader export") -> ExportResult:
+    if args.threads is not None:
+        torch.set_num_threads(max(1, args.threads))
+    quiet = getattr(args, "no_progress", False)
+    steps = iter(range(1, 7))
+
+    def step(text: str) -> None:
+        stage(prog, f"{next(steps, 6)}. {text}", not quiet)
+
+    step(f"loading {args.run}")
     config = read_run_config(args.run, "wae")
     wae, cfg = load_wae(args.run)
     mcnn_run = args.mcnn if args.mcnn is not None else args.run / FINETUNED_MCNN
@@ -73,7 +89,7 @@ def run_export(args: argparse.Namespace) -> ExportResult:
     encoder = None if args.no_encoder else wae.encoder
     return export_model(
         wae.decoder, mcnn, encoder, info, args.out,
-        parity=not args.no_parity, quantization=args.quantize,
+        parity=not args.no_parity, quantization=args.quantize, step=step,
     )
 
 

@@ -10,13 +10,17 @@ a half-written model behind:
 4. optionally quantise the graphs, measure the quality cost against the float32 output,
    rewrite the manifest and load once more;
 5. move the files into the destination.
+
+A staging folder left by a killed export (``.OUT.export-PID-...``, its process gone) is
+removed by the next export to the same destination.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,26 +87,64 @@ def export_model(
     *,
     parity: bool = True,
     quantization: str = "none",
+    step: Callable[[str], None] | None = None,
 ) -> ExportResult:
-    """Write a model folder at ``out`` (replacing the graphs and manifest there)."""
+    """Write a model folder at ``out`` (replacing the graphs and manifest there).
+
+    ``step(text)`` is told each step as it starts (progress for the command line).
+    """
+    say = step or (lambda _text: None)
     _check_inputs(decoder, mcnn, info, quantization)
     out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    remove_stale_stages(out)
+    stage = Path(tempfile.mkdtemp(prefix=f"{_stage_prefix(out)}{os.getpid()}-", dir=out.parent))
     try:
         whole, head, enc = _wrappers(decoder, mcnn, encoder)
+        say("tracing the graphs to ONNX")
         _trace_all(whole, head, enc, stage, decoder.cfg.latent_dim, len(info.styles))
         manifest = _write(stage, decoder, whole, head, enc, info, {})
+        say("checking parity with torch" if parity else "loading the graphs (parity skipped)")
         report = _parity(stage, whole, enc, info, decoder.cfg.latent_dim, parity)
         extra: dict[str, Any] = {"parity": report.to_dict() if parity else "skipped"}
         if quantization != "none":
+            say(f"compressing the weights ({quantization})")
             extra["quantization"] = _quantize(stage, manifest, quantization, info)
         manifest = _write(stage, decoder, whole, head, enc, info, extra)
+        say("loading the folder as the runtime will")
         load_model(stage, SessionConfig(warmup=True))  # the final folder loads as shipped
         _install(stage, out, manifest)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     sizes = {g.file: (out / g.file).stat().st_size for g in manifest.graphs.values()}
     return ExportResult(out, manifest, report, sizes)
+
+
+def _stage_prefix(out: Path) -> str:
+    return f".{out.name}.export-"
+
+
+def remove_stale_stages(out: Path) -> list[Path]:
+    """Remove the staging folders of exports to ``out`` that were killed (kill -9, power cut):
+    their name carries the exporting process's id, and that process is gone."""
+    removed = []
+    for folder in out.parent.glob(_stage_prefix(out) + "*"):
+        pid = folder.name[len(_stage_prefix(out)) :].split("-", 1)[0]
+        if folder.is_dir() and not (pid.isdigit() and _alive(int(pid))):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _check_inputs(decoder: Decoder, mcnn: MCNN, info: ModelInfo, quantization: str) -> None:

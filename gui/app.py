@@ -22,6 +22,13 @@ if TYPE_CHECKING:
     from gui.main_window import MainWindow
 
 from realtime.cli.engine_args import CliError, add_audio, add_model, device_rate, engine_config
+from realtime.cli.styles import (
+    StyleError,
+    add_style_options,
+    describe_mix,
+    list_styles_if_asked,
+    style_weights,
+)
 
 DEFAULT_DEMO = Path("out") / "demo.wav"
 
@@ -34,18 +41,21 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     add_model(p)
     add_audio(p)  # --device --blocksize --samplerate --voices --fixed-latency, as serve
     p.add_argument("--no-audio", action="store_true", help="open no audio output")
-    p.add_argument("--osc-host", default="127.0.0.1", help="OSC listen address")
-    p.add_argument("--osc-port", type=int, default=9000, help="OSC listen port (0: any free)")
+    p.add_argument("--osc-host", default="127.0.0.1", help="OSC listen address (default 127.0.0.1)")
+    p.add_argument("--osc-port", type=int, default=9000,
+                   help="OSC listen port, 0: any free (default 9000)")
     p.add_argument("--reply-port", "--osc-reply-port", dest="osc_reply_port", type=int,
                    help="port answers to /info, /presets and /status go to")
     p.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
     p.add_argument("--midi-port",
                    help="MIDI input: 'virtual' (default: our port midi_in), name or index")
-    p.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
+    p.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"],
+                   help="MIDI backend (default auto)")
     p.add_argument("--midi-channel", type=int, help="listen to one MIDI channel (1..16)")
     p.add_argument("--cc-map", help="JSON file mapping MIDI CCs to controls")
     p.add_argument("--no-midi", action="store_true", help="do not open MIDI input")
     p.add_argument("--preset", help="preset name or JSON file to start with")
+    add_style_options(p)
     p.add_argument("--sample", type=Path,
                    help="an audio file to load into the sample panel (transform mode)")
     p.add_argument("--demo-out", type=Path, default=DEFAULT_DEMO,
@@ -67,6 +77,9 @@ def has_display(env: Mapping[str, str]) -> bool:
 
 
 def main(argv: list[str], prog: str = "waefader play") -> int:
+    listed = list_styles_if_asked(argv, prog)
+    if listed is not None:
+        return listed
     args = build_parser(prog).parse_args(argv)
     if not has_display(os.environ):
         from gui.headless import run_headless
@@ -114,6 +127,8 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
     # Audio starts once the window is built and drawn: building it takes the GIL for a
     # while, which starved a running callback (measured: 3-13 underflows vs 0-1 this way).
     backend.start()
+    if args.style:  # after the preset, as in serve and render: --style wins over its mix
+        apply_styles_at_start(backend, args.style, prog)
     if args.preset and not backend.problems:
         from gui.model_bar import resolve_preset
 
@@ -142,6 +157,17 @@ def run_window(args: argparse.Namespace, prog: str) -> int:
         bridge.stop_timers()
         backend.shutdown()
         print(f"{prog}: stopped; {summary(backend)}", flush=True)
+
+
+def apply_styles_at_start(backend: EngineBackend, specs: list[str], prog: str) -> None:
+    """--style: set the style faders (a bad name is a message, the window stays up)."""
+    names = backend.engine.controls.style_names
+    try:
+        backend.set_control("style", style_weights(names, specs))
+    except StyleError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        return
+    print(f"{prog}: style {describe_mix(names, backend.engine.get('style'))}", flush=True)  # type: ignore[arg-type]
 
 
 def load_sample_at_start(window: MainWindow, path: Path, prog: str) -> None:

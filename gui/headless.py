@@ -33,6 +33,8 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
     for flag, value in pairs:
         if value is not None:
             out += [flag, str(value)]
+    for style in getattr(args, "style", None) or []:
+        out += ["--style", style]
     for flag, on in (("--no-audio", args.no_audio), ("--no-osc", args.no_osc),
                      ("--no-midi", args.no_midi),
                      ("--no-connect", not getattr(args, "connect", True))):

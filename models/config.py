@@ -134,7 +134,8 @@ class TrainConfig:
     batch_size: int = 64
     lr: float = 1e-3
     lr_final_fraction: float = 0.1
-    warmup_steps: int = 200
+    warmup_steps: int = 0  # 0: warmup_fraction of the run instead
+    warmup_fraction: float = 0.03
     weight_decay: float = 0.0
     seed: int = 0
     recon_loss: str = "l1"
@@ -163,6 +164,12 @@ class TrainConfig:
             raise ValueError("steps must be >= 1 and batch_size >= 2 (MMD needs pairs)")
         if not 0.0 <= self.alpha_pre_fraction <= self.alpha_rise_end_fraction <= 1.0:
             raise ValueError("need 0 <= alpha_pre_fraction <= alpha_rise_end_fraction <= 1")
+        _check_warmup(self.warmup_steps, self.warmup_fraction, self.steps)
+
+    @property
+    def warmup(self) -> int:
+        """Learning-rate warm-up in steps: ``warmup_steps``, or ``warmup_fraction`` of the run."""
+        return warmup_length(self.warmup_steps, self.warmup_fraction, self.steps)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
@@ -276,7 +283,8 @@ class MCNNTrainConfig:
     crop_frames: int = 32
     lr: float = 1e-3
     lr_final_fraction: float = 0.1
-    warmup_steps: int = 200
+    warmup_steps: int = 0  # 0: warmup_fraction of the run instead
+    warmup_fraction: float = 0.03
     seed: int = 0
     fft_sizes: tuple[int, ...] = (2048, 1024, 512, 256)
     log_mag_weight: float = 1.0
@@ -288,6 +296,12 @@ class MCNNTrainConfig:
     def __post_init__(self) -> None:
         if self.steps < 1 or self.batch_size < 1 or self.crop_frames < 1:
             raise ValueError("steps, batch_size and crop_frames must be >= 1")
+        _check_warmup(self.warmup_steps, self.warmup_fraction, self.steps)
+
+    @property
+    def warmup(self) -> int:
+        """Learning-rate warm-up in steps: ``warmup_steps``, or ``warmup_fraction`` of the run."""
+        return warmup_length(self.warmup_steps, self.warmup_fraction, self.steps)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
@@ -295,6 +309,23 @@ class MCNNTrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> MCNNTrainConfig:
         return _from_dict(cls, d)
+
+
+def warmup_length(steps: int, fraction: float, total: int) -> int:
+    """Warm-up steps: ``steps`` when set (> 0), else ``fraction`` of ``total`` (at least 1)."""
+    if steps > 0:
+        return steps
+    return max(1, round(fraction * total))
+
+
+def _check_warmup(steps: int, fraction: float, total: int) -> None:
+    if steps < 0 or not 0.0 <= fraction <= 1.0:
+        raise ValueError("the warm-up needs warmup_steps >= 0 and 0 <= warmup_fraction <= 1")
+    if steps > total:
+        raise ValueError(
+            f"a warm-up of {steps} steps is longer than the run ({total} steps); "
+            "give it as a fraction (e.g. --warmup 0.05) or fewer steps"
+        )
 
 
 def write_json(path: Path, obj: dict[str, Any]) -> None:

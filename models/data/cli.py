@@ -2,6 +2,7 @@
 
 waefader dataset build --out DIR [--small] [--set timbre|violin|all] [--preset default|paper]
 waefader dataset import SRC --out DIR [--format auto|csv|sol|nsynth] [--styles-from COL]
+                        [--overwrite]
 waefader dataset info DIR [--json]
 waefader dataset gla --data DIR [--n N] [--iters 100] [--wav-out DIR] [--json]
 """
@@ -28,19 +29,38 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="render the default FluidR3_GM corpus")
     b.add_argument("--out", required=True, type=Path, help="corpus folder to write")
     b.add_argument("--small", action="store_true", help="about 100 notes (all styles), for tests")
-    b.add_argument("--set", default="all", choices=("timbre", "violin", "all"), dest="which")
     b.add_argument(
-        "--preset", default="default", choices=("default", "paper"), help="feature preset"
+        "--set",
+        default="all",
+        choices=("timbre", "violin", "all"),
+        dest="which",
+        help="timbre: 12 GM instruments; violin: 10 violin articulations; all: both (default)",
+    )
+    b.add_argument(
+        "--preset",
+        default="default",
+        choices=("default", "paper"),
+        help="feature preset (default: default)",
     )
     b.add_argument("--soundfont", type=Path, help="a GM .sf2 (default: Debian's FluidR3_GM)")
-    b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     i = sub.add_parser("import", help="import a user sample library")
     i.add_argument("src", type=Path, help="library folder (tags CSV, SOL names or NSynth)")
     i.add_argument(
         "--out", required=True, type=Path, help="corpus folder to write (not inside SRC)"
     )
-    i.add_argument("--format", default="auto", choices=("auto", "csv", "sol", "nsynth"))
+    i.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the corpus already in --out (without it a non-empty --out is refused)",
+    )
+    i.add_argument(
+        "--format",
+        default="auto",
+        choices=("auto", "csv", "sol", "nsynth"),
+        help="library layout (default auto: detected from the files)",
+    )
     i.add_argument("--tags", help="the tags CSV (default: SRC/tags.csv or the only CSV in SRC)")
     i.add_argument(
         "--styles-from",
@@ -48,22 +68,25 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         help="comma-separated column(s)/field(s) that make the style (see docs/DATASET.md)",
     )
     i.add_argument(
-        "--preset", default="default", choices=("default", "paper"), help="feature preset"
+        "--preset",
+        default="default",
+        choices=("default", "paper"),
+        help="feature preset (default: default)",
     )
     i.add_argument("--json", action="store_true", help="print the import report as JSON")
-    i.add_argument("--no-progress", action="store_true")
+    i.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     n = sub.add_parser("info", help="print a corpus card")
-    n.add_argument("data", type=Path)
-    n.add_argument("--json", action="store_true", help="print card.json")
+    n.add_argument("data", type=Path, help="corpus folder (with card.md and card.json)")
+    n.add_argument("--json", action="store_true", help="print card.json (default: card.md)")
 
     g = sub.add_parser("gla", help="render test notes through features + Griffin-Lim, measure")
     g.add_argument("--data", required=True, type=Path, help="corpus folder")
     g.add_argument("--n", type=int, default=16, help="test notes to render (default 16)")
-    g.add_argument("--iters", type=int, default=100, help="Griffin-Lim iterations")
+    g.add_argument("--iters", type=int, default=100, help="Griffin-Lim iterations (default 100)")
     g.add_argument("--wav-out", type=Path, help="write original/GLA WAV pairs here")
     g.add_argument("--json", action="store_true", help="print one JSON object")
-    g.add_argument("--no-progress", action="store_true")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
@@ -91,7 +114,7 @@ def _import(a: argparse.Namespace) -> int:
 
     styles = tuple(s for s in (a.styles_from or "").split(",") if s.strip())
     cfg = ImportConfig(format=a.format, styles_from=styles, tags=a.tags, preset=a.preset)
-    report = import_library(a.src, a.out, cfg, progress=not a.no_progress)
+    report = import_library(a.src, a.out, cfg, progress=not a.no_progress, overwrite=a.overwrite)
     if a.json:
         print(json.dumps(report))
     else:

@@ -96,6 +96,41 @@ def _check_paths(src: Path, out: Path) -> None:
         )
 
 
+# What an import writes; ``--overwrite`` removes exactly these (never other files).
+CORPUS_FILES = (
+    "card.json",
+    "card.md",
+    "meta.csv",
+    "features.npy",
+    "audio.npy",
+    "features.tmp.npy",
+    "audio.tmp.npy",
+    "features.npy.part",
+    "audio.npy.part",
+)
+REPORT_FILES = ("import_report.json", "import_report.md")
+
+
+def prepare_out(out: Path, overwrite: bool) -> None:
+    """Refuse an existing non-empty ``out`` unless ``overwrite`` (then clear its corpus files).
+
+    A folder holding only the report of a failed import counts as empty: retrying needs no flag.
+    """
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise DatasetError(f"--out {out} is a file, not a folder")
+    present = sorted(p.name for p in out.iterdir())
+    if not overwrite and any(name not in REPORT_FILES for name in present):
+        raise DatasetError(
+            f"--out {out} is not empty ({', '.join(present[:4])}"
+            f"{', ...' if len(present) > 4 else ''}); pass --overwrite to replace the corpus "
+            "there, or choose another folder"
+        )
+    for name in (*CORPUS_FILES, *REPORT_FILES):
+        (out / name).unlink(missing_ok=True)
+
+
 def scan(src: Path, cfg: ImportConfig) -> tuple[str, list[Entry]]:
     """Detect the layout (unless given) and list every candidate."""
     if cfg.format not in FORMATS:
@@ -111,18 +146,24 @@ def scan(src: Path, cfg: ImportConfig) -> tuple[str, list[Entry]]:
 
 
 def import_library(
-    src: str | Path, out: str | Path, cfg: ImportConfig, progress: bool = True
+    src: str | Path,
+    out: str | Path,
+    cfg: ImportConfig,
+    progress: bool = True,
+    overwrite: bool = False,
 ) -> dict[str, Any]:
     """Import ``src`` into the corpus folder ``out``; returns the import report.
 
-    Raises :class:`DatasetError` when the layout cannot be read at all or no note could
-    be imported (the report is written either way).
+    Raises :class:`DatasetError` when ``out`` already holds files (unless ``overwrite``), when
+    the layout cannot be read at all or no note could be imported (the report is written).
     """
     src, out = Path(src), Path(out)
     _check_paths(src, out)
     feat = preset(cfg.preset)
     fmt, entries = scan(src, cfg)
+    prepare_out(out, overwrite)
     out.mkdir(parents=True, exist_ok=True)
+    styles: Counter[str] = Counter()
     imported: list[str] = []
     skipped: list[dict[str, str]] = [
         {"path": e.rel, "reason": e.reason} for e in entries if e.label is None
@@ -150,7 +191,8 @@ def import_library(
             ),
         )
         imported.append(e.rel)
-    report = make_report(src, fmt, cfg, imported, skipped)
+        styles[lab.style] += 1
+    report = make_report(src, fmt, cfg, imported, skipped, styles)
     write_report(out, report)
     if writer is None or not writer.meta:
         _discard(writer, out)
@@ -181,13 +223,19 @@ def reason_kind(reason: str) -> str:
 
 
 def make_report(
-    src: Path, fmt: str, cfg: ImportConfig, imported: list[str], skipped: list[dict[str, str]]
+    src: Path,
+    fmt: str,
+    cfg: ImportConfig,
+    imported: list[str],
+    skipped: list[dict[str, str]],
+    styles: Counter[str] | None = None,
 ) -> dict[str, Any]:
     skipped = sorted(skipped, key=lambda s: s["path"])
     return {
         "source": str(src),
         "format": fmt,
         "styles_from": list(cfg.styles_from),
+        "styles": dict(sorted((styles or Counter()).items())),
         "n_imported": len(imported),
         "n_skipped": len(skipped),
         "reasons": dict(sorted(Counter(reason_kind(s["reason"]) for s in skipped).items())),
@@ -201,6 +249,10 @@ def report_markdown(report: dict[str, Any]) -> str:
         f"# Import report\n\nSource `{report['source']}` ({report['format']} layout): "
         f"{report['n_imported']} imported, {report['n_skipped']} skipped.\n"
     ]
+    if report.get("styles"):
+        lines.append("| style | notes |\n| --- | --- |")
+        lines += [f"| {k} | {n} |" for k, n in report["styles"].items()]
+        lines.append("")
     if report["skipped"]:
         lines.append("| skipped file | reason |\n| --- | --- |")
         lines += [f"| {s['path']} | {s['reason']} |" for s in report["skipped"]]
@@ -211,8 +263,16 @@ def summary_text(report: dict[str, Any]) -> str:
     """A few lines for the terminal."""
     n_in, n_out = report["n_imported"], report["n_skipped"]
     head = f"imported {n_in} notes, skipped {n_out} files ({report['format']} layout)"
+    styles = report.get("styles", {})
+    made = [f"  {n:5d}  {k}" for k, n in styles.items()]
     kinds = [f"  {n:5d}  {k}" for k, n in report["reasons"].items()]
-    return "\n".join([head, *(["skipped:", *kinds] if kinds else [])])
+    return "\n".join(
+        [
+            head,
+            *([f"{len(styles)} style(s):", *made] if made else []),
+            *(["skipped:", *kinds] if kinds else []),
+        ]
+    )
 
 
 def write_report(out: Path, report: dict[str, Any]) -> None:

@@ -1,11 +1,14 @@
 """``waefader evaluate``: the paper's ablation study on trained runs, written as a report.
 
     waefader evaluate --run RUN [--run RUN ...] --data DIR --out REPORT
-                      [--judges DIR] [--mcnn MCNN_RUN] [--tiny] [--json]
+                      [--judges DIR] [--mcnn MCNN_RUN] [--targets FILE] [--threads N]
+                      [--tiny] [--json] [--no-progress]
 
 One ``--run`` per variant (wae-mmd, wae-note, wae-style, wae-fader). Judges are trained on
 the corpus the first time and saved (``--judges DIR``, default ``REPORT/judges``) so later
-evaluations reuse them. ``--json`` prints report.json's object on stdout.
+evaluations reuse them. ``--json`` prints report.json's object on stdout. The report checks
+the default corpus's targets only on the default corpus (or ``--targets FILE``'s anywhere).
+Progress goes to stderr: bars on a terminal, a line every few seconds otherwise.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from models.evaluation.judges import JudgeConfig, JudgeError, load_or_train
+from models.evaluation.judges import CONFIG_FILE, JudgeConfig, JudgeError, load_or_train
 from models.evaluation.loading import EvaluationError, base_mcnn_dir, load_base_mcnn, load_subject
 from models.evaluation.study import EvalSettings, Subject
+from models.evaluation.targets import DEFAULT_TARGETS, read_targets
+from models.progress import stage
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -43,11 +48,30 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument(
         "--mcnn", type=Path, help="base MCNN run (default: the one RUN/mcnn was fine-tuned from)"
     )
-    p.add_argument("--judge-epochs", type=int, help="epochs when the judges are trained")
-    p.add_argument("--gen-per-style", type=int, help="generated notes per style and regime")
-    p.add_argument("--n-render", type=int, help="test notes rendered by each renderer")
-    p.add_argument("--gla-iters", type=int, help="Griffin-Lim iterations (default 100)")
+    d, j = EvalSettings(), JudgeConfig()
+    p.add_argument(
+        "--judge-epochs", type=int, help=f"epochs when the judges are trained (default {j.epochs})"
+    )
+    p.add_argument(
+        "--gen-per-style",
+        type=int,
+        help=f"generated notes per style and regime (default {d.gen_per_style})",
+    )
+    p.add_argument(
+        "--n-render", type=int, help=f"test notes rendered by each renderer (default {d.n_render})"
+    )
+    p.add_argument("--gla-iters", type=int, help=f"Griffin-Lim iterations (default {d.gla_iters})")
     p.add_argument("--notes", type=Path, help="markdown appended to the report (analysis)")
+    p.add_argument(
+        "--targets",
+        type=Path,
+        metavar="FILE",
+        help="thresholds to check, JSON or TOML with any of the keys "
+        f"{', '.join(DEFAULT_TARGETS)} (default: the built-in targets on the default corpus, "
+        "none on another library)",
+    )
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's own, all cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
     p.add_argument("--no-audio", action="store_true", help="skip the listening WAVs")
     p.add_argument("--audio-out", type=Path, help="folder for the WAVs (default REPORT/audio)")
     p.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
@@ -70,7 +94,7 @@ def settings_from(args: argparse.Namespace) -> EvalSettings:
     return replace(s, **over)
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, prog: str = "waefader evaluate") -> dict:
     from models.data.store import CorpusStore
     from models.evaluation.listening import write_listening
     from models.evaluation.report import write_report
@@ -85,11 +109,20 @@ def run(args: argparse.Namespace) -> dict:
         if not (r / "config.json").is_file():
             raise EvaluationError(f"{r} is not a run folder (no config.json)")
     settings = settings_from(args)
-    progress = not args.json and sys.stderr.isatty()
+    targets, targets_from = targets_for(args, store.card)
+    progress = not args.no_progress
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(max(1, args.threads))
     jcfg = JudgeConfig.tiny() if args.tiny else JudgeConfig()
     if args.judge_epochs is not None:
         jcfg = replace(jcfg, epochs=args.judge_epochs)
-    judges = load_or_train(args.judges or args.out / "judges", store, jcfg, progress=progress)
+    judges_dir = args.judges or args.out / "judges"
+    reuse = (judges_dir / CONFIG_FILE).is_file()
+    stage(prog, f"judges: {'loading' if reuse else 'training'} ({judges_dir})", progress)
+    judges = load_or_train(judges_dir, store, jcfg, progress=progress)
+    stage(prog, f"{len(args.run)} model(s): generation, reconstruction, probes, mixing", progress)
     subjects: list[Subject] = []
     taken: set[str] = set()
     for r in args.run:
@@ -102,8 +135,10 @@ def run(args: argparse.Namespace) -> dict:
         renderers.append(load_base_mcnn(mcnn_dir, store))
     result = run_study(subjects, store, judges, settings, renderers, progress=progress)
     notes = args.notes.read_text() if args.notes else ""
-    rep = write_report(result, args.out, store.feature_config, notes)
+    stage(prog, f"writing the report and figures to {args.out}", progress)
+    rep = write_report(result, args.out, store.feature_config, notes, targets, targets_from)
     if not args.no_audio:
+        stage(prog, "writing the listening files", progress)
         write_listening(
             result,
             subjects,
@@ -115,10 +150,23 @@ def run(args: argparse.Namespace) -> dict:
     return rep
 
 
+def targets_for(args: argparse.Namespace, card: dict) -> tuple[dict | None, str]:
+    """The thresholds to check and whose they are: ``--targets FILE``, else the built-in ones
+    on the default corpus (built by ``waefader dataset build``), else none."""
+    if args.targets is not None:
+        try:
+            return read_targets(args.targets), str(args.targets)
+        except ValueError as exc:
+            raise EvaluationError(str(exc)) from None
+    if "recipe" in card.get("settings", {}):
+        return dict(DEFAULT_TARGETS), "the default corpus"
+    return None, ""
+
+
 def main(argv: list[str], prog: str = "waefader evaluate") -> int:
     args = build_parser(prog).parse_args(argv)
     try:
-        rep = run(args)
+        rep = run(args, prog)
     except (EvaluationError, JudgeError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2

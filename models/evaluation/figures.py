@@ -6,6 +6,7 @@ returns its path. Shapes: features ``(n_mels, T)``; audio ``(samples,)``; z ``(N
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +38,14 @@ def _save(fig: Figure, path: Path) -> Path:
 def reconstruction_grid(path: Path, inputs: np.ndarray, recons: dict[str, np.ndarray],
                         titles: list[str] | None = None) -> Path:
     """Rows: notes; columns: the input then each model's reconstruction (log-Mel)."""
+    return _save(reconstruction_figure(inputs, recons, titles), path)
+
+
+def reconstruction_figure(inputs: np.ndarray, recons: dict[str, np.ndarray],
+                          titles: list[str] | None = None) -> Figure:
+    """The figure of :func:`reconstruction_grid`; row labels ``titles`` (e.g. "A4 violin ff")."""
     n, cols = len(inputs), 1 + len(recons)
-    fig, axes = plt.subplots(n, cols, figsize=(2.2 * cols, 1.8 * n), squeeze=False)
+    fig, axes = plt.subplots(n, cols, figsize=(1.2 + 2.2 * cols, 1.8 * n), squeeze=False)
     for i in range(n):
         panels = [("input", inputs[i]), *((name, r[i]) for name, r in recons.items())]
         for j, (name, feat) in enumerate(panels):
@@ -48,9 +55,11 @@ def reconstruction_grid(path: Path, inputs: np.ndarray, recons: dict[str, np.nda
             ax.set_yticks([])
             if i == 0:
                 ax.set_title(name, fontsize=8)
-            if j == 0 and titles:
-                ax.set_ylabel(titles[i], fontsize=7)
-    return _save(fig, path)
+            if j == 0 and titles:  # horizontal, wrapped, left of the row: never overlapping
+                label = "\n".join(textwrap.wrap(titles[i], 14)) or titles[i]
+                ax.set_ylabel(label, fontsize=7, rotation=0, ha="right", va="center")
+    fig.subplots_adjust(left=1.1 / (1.2 + 2.2 * cols), wspace=0.08, hspace=0.12)
+    return fig
 
 
 def _embed_3d(z: np.ndarray) -> np.ndarray:

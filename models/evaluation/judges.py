@@ -23,9 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm import tqdm
 
 from models.data.store import CorpusStore
+from models.progress import progress as progress_bar
 from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES
 from realtime.dsp.features import FeatureConfig
 
@@ -264,7 +264,7 @@ def train_judges(store: CorpusStore, cfg: JudgeConfig | None = None, progress: b
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=max(steps, 1))
     best: tuple[float, dict[str, torch.Tensor]] = (-1.0, net.state_dict())
     judges = Judges(net, cfg, store.styles, store.feature_config, {})
-    bar = tqdm(range(cfg.epochs), desc="judges", disable=not progress)
+    bar = progress_bar(range(cfg.epochs), desc="judges", unit="epoch", enabled=progress)
     for _ in bar:
         loss = _epoch(net, opt, sched, store.features, labels, train, cfg, gen)
         net.eval()

@@ -21,7 +21,7 @@ from typing import Any
 from models.evaluation import figures
 from models.evaluation.judges import ATTRIBUTES
 from models.evaluation.study import RendererResult, StudyResult
-from models.evaluation.targets import check_targets
+from models.evaluation.targets import DEFAULT_TARGETS, check_targets
 from realtime.dsp.features import FeatureConfig
 
 RECON_KEYS = ("mel_l1", "spectral_convergence", "lsd_db")
@@ -39,8 +39,13 @@ def _clean(x: Any) -> Any:
     return x
 
 
-def report_dict(res: StudyResult) -> dict[str, Any]:
-    """The report.json object: the section 10 keys first, then the extras."""
+DEFAULT_FROM = "the default corpus"
+
+
+def report_dict(res: StudyResult, targets: dict[str, Any] | None = DEFAULT_TARGETS,
+                targets_from: str = DEFAULT_FROM, notes: bool = False) -> dict[str, Any]:
+    """The report.json object: the section 10 keys first, then the extras. ``targets``:
+    thresholds to check (``None``: none, the report says why); ``targets_from`` says whose."""
     models: dict[str, Any] = {}
     for m in res.models:
         models[m.name] = {
@@ -63,7 +68,9 @@ def report_dict(res: StudyResult) -> dict[str, Any]:
         "settings": asdict(res.settings),
         "corpus": res.info,
     }
-    out["targets"] = [t.to_dict() for t in check_targets(out)]
+    if targets is not None:
+        out["targets"] = [t.to_dict() for t in check_targets(out, targets, notes)]
+    out["targets_from"] = targets_from if targets is not None else None
     return _clean(out)
 
 
@@ -73,7 +80,7 @@ def write_figures(res: StudyResult, out: Path, cfg: FeatureConfig) -> dict[str, 
     paths = {
         "reconstructions": figures.reconstruction_grid(
             fig_dir / "reconstructions.png", res.example_features,
-            {m.name: m.examples for m in res.models}, res.example_ids),
+            {m.name: m.examples for m in res.models}, res.example_labels or res.example_ids),
         "generation": figures.accuracy_bars(
             fig_dir / "generation.png", {m.name: m.generation.accuracy for m in res.models},
             res.judges),
@@ -151,10 +158,17 @@ def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str =
         [n, _fmt(r["spectral_convergence"]), _fmt(r["lsd_db"], 2), _fmt(r["mel_l1"]),
          _fmt(r["ms_per_note"], 1)] for n, r in rep["renderers"].items()])
     lines += ["## Targets", ""]
-    lines += _table(["target", "value", "threshold", "result", "margin", "why"], [
-        [t["name"], _fmt(t["value"]), _fmt(t["threshold"]),
-         {True: "pass", False: "**miss**", None: "n/a"}[t["passed"]], _fmt(t["margin"]), t["why"]]
-        for t in rep["targets"]])
+    if rep.get("targets") is None:
+        lines += ["None checked: the built-in targets are the default corpus's and mean nothing "
+                  "on another library. Pass `--targets FILE` (JSON or TOML; keys "
+                  f"{', '.join(DEFAULT_TARGETS)}) to check thresholds of your own.", ""]
+    else:
+        lines += [f"Thresholds from {rep.get('targets_from') or DEFAULT_FROM}.", ""]
+        lines += _table(["target", "value", "threshold", "result", "margin", "why"], [
+            [t["name"], _fmt(t["value"]), _fmt(t["threshold"]),
+             {True: "pass", False: "**miss**", None: "n/a"}[t["passed"]], _fmt(t["margin"]),
+             t["why"]]
+            for t in rep["targets"]])
     lines += ["## Figures", ""]
     lines += [f"![{k}]({p.relative_to(out).as_posix()})\n" for k, p in figs.items()]
     if notes:
@@ -162,11 +176,12 @@ def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str =
     return "\n".join(lines)
 
 
-def write_report(res: StudyResult, out: Path, cfg: FeatureConfig, notes: str = ""
-                 ) -> dict[str, Any]:
+def write_report(res: StudyResult, out: Path, cfg: FeatureConfig, notes: str = "",
+                 targets: dict[str, Any] | None = DEFAULT_TARGETS,
+                 targets_from: str = DEFAULT_FROM) -> dict[str, Any]:
     """Write report.json, report.md and figures/ under ``out``; returns the JSON object."""
     out.mkdir(parents=True, exist_ok=True)
-    rep = report_dict(res)
+    rep = report_dict(res, targets, targets_from, notes=bool(notes.strip()))
     figs = write_figures(res, out, cfg)
     (out / "report.json").write_text(json.dumps(rep, indent=2) + "\n")
     (out / "report.md").write_text(markdown(rep, figs, out, notes))

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from models.data.store import CorpusStore
 from models.evaluation.generation import GenerationResult, judge_generation, random_notes
@@ -22,6 +21,8 @@ from models.evaluation.metrics import audio_metrics, feature_metrics
 from models.evaluation.mixing import MixPath, style_mixing
 from models.evaluation.probe import chance, latent_probe
 from models.evaluation.subjects import Conditions, EvalModel, Renderer, timed_render
+from models.progress import progress as progress_bar
+from realtime.conditions import midi_name
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class StudyResult:
     probe_chance: dict[str, float]
     settings: EvalSettings
     info: dict[str, Any] = field(default_factory=dict)
+    example_labels: list[str] = field(default_factory=list)  # "A4 violin ff", per example
+    render_labels: list[str] = field(default_factory=list)  # the same, per rendered note
 
 
 def _pick(idx: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -169,9 +172,9 @@ def run_study(subjects: list[Subject], store: CorpusStore, judges: Judges, s: Ev
     real_feats = np.asarray(store.features[render_idx], np.float32)
     reference = np.asarray(store.audio[render_idx], np.float32)
     results, rendered = [], []
-    for sub in tqdm(subjects, desc="models", disable=not progress):
+    for sub in progress_bar(subjects, desc="models", unit="model", enabled=progress):
         results.append(evaluate_model(sub, store, judges, s, example_idx))
-    for r in tqdm(renderers, desc="renderers", disable=not progress):
+    for r in progress_bar(renderers, desc="renderers", unit="renderer", enabled=progress):
         rendered.append(evaluate_renderer(r, r.name, real_feats, reference, store))
     for sub in subjects:
         decoded = reconstruct(sub.model, store, render_idx, labels)
@@ -187,4 +190,12 @@ def run_study(subjects: list[Subject], store: CorpusStore, judges: Judges, s: Ev
         probe_chance=chance(_sub(labels, tr), _sub(labels, test)), settings=s,
         info={"corpus": str(store.root), "corpus_sha256": store.card.get("sha256"),
               "n_test": len(test), "styles": list(store.styles)},
+        example_labels=[note_label(store, i) for i in example_idx],
+        render_labels=[note_label(store, i) for i in render_idx],
     )
+
+
+def note_label(store: CorpusStore, i: int) -> str:
+    """``"A4 violin ff"``: what a person needs to know of a corpus note."""
+    m = store.meta[int(i)]
+    return f"{midi_name(m.pitch)} {m.style} {m.dynamics}"

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 
 from models.config import MCNNConfig, MCNNTrainConfig, ModelConfig, TrainConfig
+from models.progress import stage
 from models.training.data import NoteSet
 from models.training.distributed import DistInfo
 from models.training.mcnn_task import MCNNTask
@@ -31,10 +32,18 @@ N_STYLES = 12  # the default corpus's timbre set
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Measure training throughput (examples/s).")
-    p.add_argument("--model", choices=("all", "wae-fader", "mcnn"), default="all")
+    p.add_argument(
+        "--model",
+        choices=("all", "wae-fader", "mcnn"),
+        default="all",
+        help="the model(s) to time (default all)",
+    )
     p.add_argument("--threads", type=int, help="torch threads (default: all cores)")
-    p.add_argument("--seconds", type=float, default=10.0, help="time spent measuring each model")
+    p.add_argument(
+        "--seconds", type=float, default=10.0, help="time spent measuring each model (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
     return p
 
 
@@ -43,7 +52,10 @@ def main(argv: list[str] | None = None, prog: str = "waefader bench train") -> i
     if args.threads:
         torch.set_num_threads(args.threads)
     names = ["wae-fader", "mcnn"] if args.model == "all" else [args.model]
-    results = [measure(name, args.seconds) for name in names]
+    results = []
+    for i, name in enumerate(names, 1):
+        stage(prog, f"{i}/{len(names)} timing {name} for {args.seconds:g} s", not args.no_progress)
+        results.append(measure(name, args.seconds))
     if args.json:
         print(json.dumps({**results[0], "results": results}))
     else:

@@ -38,13 +38,22 @@ class OptimisedState:
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically: a temporary file in the same folder, flushed
-    to disk, then ``os.replace``. A kill at any moment leaves the old or the new file."""
+    to disk, then ``os.replace``. A kill at any moment leaves the old or the new file; a
+    failed write (disk full) removes the temporary file and raises a one-line TrainingError."""
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        torch.save(state, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # disk full, quota, permissions (torch wraps some)
+        tmp.unlink(missing_ok=True)
+        kept = "the previous checkpoint is kept" if path.is_file() else "no checkpoint yet"
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise TrainingError(
+            f"cannot write checkpoint {path} at step {state.get('step')}: {reason}; {kept}"
+        ) from None
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

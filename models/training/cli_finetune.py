@@ -17,8 +17,9 @@ from pathlib import Path
 import torch
 
 from models.config import MCNNConfig, MCNNTrainConfig
+from models.progress import stage
 from models.training.checkpoint import CHECKPOINT, load_checkpoint
-from models.training.cli_common import add_run_options, run_guarded
+from models.training.cli_common import add_run_options, parse_args, run_guarded
 from models.training.cli_mcnn import TINY_TRAIN, fit, resumed_train_config, train_configs
 from models.training.data import NoteSet, load_split, open_corpus
 from models.training.distributed import init_distributed, shutdown
@@ -30,7 +31,7 @@ from models.wae.model import WAE
 
 # Fine-tuning starts from a trained inverter: fewer steps, a lower learning rate.
 FINETUNE = MCNNTrainConfig(
-    steps=2000, lr=3e-4, warmup_steps=50, checkpoint_every=250, valid_every=250
+    steps=2000, lr=3e-4, warmup_fraction=0.025, checkpoint_every=250, valid_every=250
 )
 
 
@@ -45,14 +46,18 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--mcnn", type=Path, help="the MCNN run to start from (not needed with --resume)"
     )
     p.add_argument("--data", type=Path, help="corpus folder (default: the one the WAE run used)")
-    p.add_argument("--crop-frames", type=int, help="frames per training crop (default 32)")
+    p.add_argument(
+        "--crop-frames",
+        type=int,
+        help=f"frames per training crop (default {FINETUNE.crop_frames})",
+    )
     p.add_argument("--tiny", action="store_true", help="toy-sized run (tests, smoke runs)")
-    add_run_options(p)
+    add_run_options(p, FINETUNE)
     return p
 
 
 def main(argv: list[str] | None = None, prog: str = "waefader finetune") -> int:
-    args = build_parser(prog).parse_args(argv)
+    args = parse_args(build_parser(prog), argv)
     return run_guarded(prog, lambda: finetune(args))
 
 
@@ -91,6 +96,8 @@ def finetune(args: argparse.Namespace) -> int:
         data_dir = args.data or Path(read_run_config(args.run, "wae")["data_dir"])
         store = open_corpus(data_dir)
         mcfg, init = _base_mcnn(args, wcfg.features)
+        if info.is_main:
+            stage("waefader finetune", "reconstructing the corpus notes", not args.no_progress)
         train_set = reconstruct(wae, load_split(store, "train", audio=True))
         valid_set = (
             reconstruct(wae, load_split(store, "valid", audio=True))
@@ -113,7 +120,7 @@ def finetune(args: argparse.Namespace) -> int:
         session = open_session(
             args.run / FINETUNED_MCNN, "mcnn", fresh, args.resume, args.overwrite, info
         )
-        tcfg = resumed_train_config(args, session, tcfg, info)
+        tcfg = resumed_train_config(args, session, tcfg, len(train_set))
         start(tcfg.seed)
         task = MCNNTask(
             mcfg, tcfg, train_set, valid_set, info, init=init if session.state is None else None

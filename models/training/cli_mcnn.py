@@ -8,21 +8,38 @@ from dataclasses import replace
 from pathlib import Path
 
 from models.config import MCNNConfig, MCNNTrainConfig
-from models.training.cli_common import add_run_options, overrides, run_guarded, steps_from
+from models.training.cli_common import (
+    add_run_options,
+    given,
+    overrides,
+    parse_args,
+    run_guarded,
+    settings_of,
+    steps_from,
+    warmup_fields,
+)
 from models.training.data import NoteSet, load_split, open_corpus
 from models.training.distributed import DistInfo, init_distributed, shutdown
 from models.training.errors import TrainingError
 from models.training.loop import LoopSettings, run_loop
 from models.training.mcnn_task import MCNNTask
-from models.training.runs import run_config, write_run_config
-from models.training.session import Session, open_session, restore, setup_threads, start
+from models.training.runs import run_config
+from models.training.schedule import describe
+from models.training.session import (
+    Session,
+    begin,
+    open_session,
+    reconcile,
+    restore,
+    setup_threads,
+    start,
+)
 from realtime.dsp.features import FeatureConfig
 
 TINY_TRAIN = dict(
     batch_size=4,
     steps=20,
     crop_frames=8,
-    warmup_steps=2,
     fft_sizes=(256, 128, 64),
     checkpoint_every=10,
     log_every=1,
@@ -48,19 +65,39 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, type=Path, help="corpus folder (with card.json)")
     p.add_argument("--out", required=True, type=Path, help="run folder to create (or resume)")
     p.add_argument(
-        "--tiny", action="store_true", help="toy-sized model and run (tests, smoke runs)"
+        "--tiny",
+        action="store_true",
+        help=f"toy-sized model and run: {TINY_TRAIN['steps']} steps, batch "
+        f"{TINY_TRAIN['batch_size']} (tests, smoke runs)",
     )
-    p.add_argument("--crop-frames", type=int, help="frames per training crop (default 32)")
+    d, m = MCNNTrainConfig(), MCNNConfig()
+    p.add_argument(
+        "--crop-frames", type=int, help=f"frames per training crop (default {d.crop_frames})"
+    )
     arch = p.add_argument_group("architecture (defaults: the measured real-time choice)")
-    arch.add_argument("--heads", type=int, help="parallel heads")
-    arch.add_argument("--strides", type=_ints, help="comma-separated, product = hop (4,4,4,4)")
-    arch.add_argument("--kernels", type=_ints, help="comma-separated kernel sizes (8,8,8,8)")
-    arch.add_argument("--channels", type=_ints, help="comma-separated output channels (96,32,12,1)")
+    arch.add_argument("--heads", type=int, help=f"parallel heads (default {m.n_heads})")
     arch.add_argument(
-        "--harmonics", type=int, help="partials of the harmonic source (0: pure MCNN)"
+        "--strides", type=_ints, help=f"comma-separated, product = hop (default {_csv(m.strides)})"
     )
-    add_run_options(p)
+    arch.add_argument(
+        "--kernels", type=_ints, help=f"comma-separated kernel sizes (default {_csv(m.kernels)})"
+    )
+    arch.add_argument(
+        "--channels",
+        type=_ints,
+        help=f"comma-separated output channels (default {_csv(m.channels)})",
+    )
+    arch.add_argument(
+        "--harmonics",
+        type=int,
+        help=f"partials of the harmonic source, 0: pure MCNN (default {m.harmonics})",
+    )
+    add_run_options(p, d)
     return p
+
+
+def _csv(values: tuple[int, ...]) -> str:
+    return ",".join(map(str, values))
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -91,35 +128,48 @@ def model_config(args: argparse.Namespace, fc: FeatureConfig) -> MCNNConfig:
 
 
 def main(argv: list[str] | None = None, prog: str = "waefader train-mcnn") -> int:
-    args = build_parser(prog).parse_args(argv)
+    args = parse_args(build_parser(prog), argv)
     return run_guarded(prog, lambda: train(args))
 
 
 def train_configs(args: argparse.Namespace, base: MCNNTrainConfig, n_train: int) -> MCNNTrainConfig:
-    tcfg = replace(base, **overrides(args, TRAIN_FLAGS))  # type: ignore[arg-type]
-    return replace(tcfg, steps=steps_from(args, tcfg.steps, n_train, tcfg.batch_size))
+    try:
+        fields = {**overrides(args, TRAIN_FLAGS), **warmup_fields(args)}
+        batch = int(fields.get("batch_size", base.batch_size))  # type: ignore[call-overload]
+        fields["steps"] = steps_from(args, base.steps, n_train, batch)
+        return replace(base, **fields)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
 
 
 def resumed_train_config(
-    args: argparse.Namespace, session: Session, tcfg: MCNNTrainConfig, info: DistInfo
+    args: argparse.Namespace, session: Session, tcfg: MCNNTrainConfig, n_train: int
 ) -> MCNNTrainConfig:
-    """On ``--resume`` the saved config rules; only ``--steps`` may change the length."""
-    saved = MCNNTrainConfig.from_dict(session.config["train"])
+    """On ``--resume`` the saved config rules: safe changes (``--steps``, the ``--*-every``
+    options) are applied, other differences refused (:func:`session.reconcile`)."""
     if not args.resume:
         return tcfg
-    if args.steps is not None and args.steps != saved.steps:
-        saved = replace(saved, steps=args.steps)
-        if info.is_main:
-            write_run_config(session.run_dir, {**session.config, "train": saved.to_dict()})
-    return saved
+    saved = session.config["train"]
+    train = {**given(args, TRAIN_FLAGS)}
+    train.update({k: ("--warmup", v) for k, v in warmup_fields(args).items()})
+    if args.steps is not None or args.epochs is not None:
+        train["steps"] = ("--steps", steps_from(args, saved["steps"], n_train, saved["batch_size"]))
+    model = given(args, ARCH_FLAGS)
+    try:
+        return MCNNTrainConfig.from_dict(reconcile(session, train, model))
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
 
 
 def fit(
     args: argparse.Namespace, session: Session, task: MCNNTask, info: DistInfo, kind_label: str
 ) -> int:
-    """Restore, run the loop, print the summary line."""
+    """Restore, write the run's files, run the loop, print the summary line."""
     restore(session, task)
+    begin(session, info, settings_of(args))
     t = task.tcfg
+    if info.is_main:
+        print(describe(t.to_dict()))
     settings = LoopSettings(
         total_steps=t.steps,
         until=args.until,
@@ -161,7 +211,7 @@ def train(args: argparse.Namespace) -> int:
         )
         session = open_session(args.out, "mcnn", fresh, args.resume, args.overwrite, info)
         mcfg = MCNNConfig.from_dict(session.config["model"])
-        tcfg = resumed_train_config(args, session, tcfg, info)
+        tcfg = resumed_train_config(args, session, tcfg, len(train_set))
         start(tcfg.seed)
         task = MCNNTask(mcfg, tcfg, train_set, valid_set, info)
         return fit(args, session, task, info, "mcnn")

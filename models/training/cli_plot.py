@@ -10,15 +10,23 @@ from pathlib import Path
 from models.training.cli_common import run_guarded
 from models.training.errors import TrainingError
 from models.training.metrics import METRICS, read_metrics
+from models.training.runs import CONFIG, read_run_config
+from models.training.schedule import planned
 
 SKIP = ("epoch", "elapsed_s")
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description="Plot the metrics of a run folder to a PNG.")
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Plot the metrics of a run folder to a PNG "
+        "(the planned learning-rate and alpha schedules dashed).",
+    )
     p.add_argument("run", type=Path, help="run folder (holds metrics.csv)")
     p.add_argument("--out", type=Path, help="PNG path (default RUN/metrics.png)")
-    p.add_argument("--smooth", type=int, default=1, metavar="N", help="running mean over N rows")
+    p.add_argument(
+        "--smooth", type=int, default=1, metavar="N", help="running mean over N rows (default 1)"
+    )
     return p
 
 
@@ -37,6 +45,13 @@ def _smooth(values: list[float], n: int) -> list[float]:
     return out
 
 
+def planned_series(run: Path) -> dict[str, list[tuple[int, float]]]:
+    """The run's planned ``lr`` (and ``alpha``) over all its steps; empty without config.json."""
+    if not (run / CONFIG).is_file():
+        return {}
+    return planned(read_run_config(run)["train"])
+
+
 def plot(run: Path, out: Path | None = None, smooth: int = 1) -> int:
     path = run / METRICS
     if not path.is_file():
@@ -49,6 +64,7 @@ def plot(run: Path, out: Path | None = None, smooth: int = 1) -> int:
     matplotlib.use("Agg")  # files only, never a window
     import matplotlib.pyplot as plt
 
+    plan = planned_series(run)
     cols = 3
     rows = math.ceil(len(series) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.8 * rows), squeeze=False)
@@ -56,6 +72,9 @@ def plot(run: Path, out: Path | None = None, smooth: int = 1) -> int:
         steps = [s for s, _ in points]
         values = _smooth([v for _, v in points], 1 if name.startswith("valid_") else smooth)
         ax.plot(steps, values, marker="o" if len(points) < 30 else None, markersize=3)
+        if name in plan:  # the whole schedule, so a stopped run shows what was to come
+            ax.plot(*zip(*plan[name], strict=True), "--", color="gray", lw=1, label="planned")
+            ax.legend(fontsize=7)
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("step", fontsize=8)
         ax.grid(alpha=0.3)

@@ -13,19 +13,35 @@ from dataclasses import replace
 from pathlib import Path
 
 from models.config import VARIANTS, ModelConfig, TrainConfig
-from models.training.cli_common import add_run_options, overrides, run_guarded, steps_from
+from models.training.cli_common import (
+    add_run_options,
+    given,
+    overrides,
+    parse_args,
+    run_guarded,
+    settings_of,
+    steps_from,
+    warmup_fields,
+)
 from models.training.data import load_split, open_corpus
 from models.training.distributed import init_distributed, shutdown
 from models.training.errors import TrainingError
 from models.training.loop import LoopSettings, run_loop
-from models.training.runs import run_config, write_run_config
-from models.training.session import open_session, restore, setup_threads, start
+from models.training.runs import run_config
+from models.training.schedule import describe
+from models.training.session import (
+    Session,
+    begin,
+    open_session,
+    reconcile,
+    restore,
+    setup_threads,
+    start,
+)
 from models.training.wae_task import WAETask
 
 # --tiny: the same code path at toy size, for tests and smoke runs.
-TINY_TRAIN = dict(
-    batch_size=8, steps=20, warmup_steps=2, checkpoint_every=10, log_every=1, valid_every=10
-)
+TINY_TRAIN = dict(batch_size=8, steps=20, checkpoint_every=10, log_every=1, valid_every=10)
 TRAIN_FLAGS = {
     "seed": "seed",
     "batch_size": "batch_size",
@@ -51,26 +67,25 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, type=Path, help="corpus folder (with card.json)")
     p.add_argument("--out", required=True, type=Path, help="run folder to create (or resume)")
     p.add_argument(
-        "--tiny", action="store_true", help="toy-sized model and run (tests, smoke runs)"
+        "--tiny",
+        action="store_true",
+        help=f"toy-sized model and run: {TINY_TRAIN['steps']} steps, batch "
+        f"{TINY_TRAIN['batch_size']} (tests, smoke runs)",
     )
-    p.add_argument("--latent-dim", type=int, help="size of z (default 3)")
-    p.add_argument("--dec-head", choices=("linear", "harmonic"),
-                   help="decoder output: linear (the paper's, default) or harmonic (partials "
-                   "of the asked pitch + noise; in tune by construction)")
-    p.add_argument("--init-from", help="WAE run folder whose matching weights start this run "
-                   "(e.g. from 'waefader recover')")
-    p.add_argument("--freeze-encoder", action="store_true", default=None,
-                   help="keep the --init-from encoder as it is: train the decoder only")
-    p.add_argument("--dec-channels", help="decoder channels per block, e.g. 256,192,128,128 "
-                   "(default 192,128,128,128)")
-    p.add_argument("--recon", choices=("l1", "mse"), help="reconstruction loss (default l1)")
-    p.add_argument("--mmd-weight", type=float, help="weight of the MMD term")
-    add_run_options(p)
+    d = TrainConfig()
+    p.add_argument("--latent-dim", type=int, help=f"size of z (default {ModelConfig().latent_dim})")
+    p.add_argument(
+        "--recon", choices=("l1", "mse"), help=f"reconstruction loss (default {d.recon_loss})"
+    )
+    p.add_argument(
+        "--mmd-weight", type=float, help=f"weight of the MMD term (default {d.mmd_weight:g})"
+    )
+    add_run_options(p, d)
     return p
 
 
 def main(argv: list[str] | None = None, prog: str = "waefader train") -> int:
-    args = build_parser(prog).parse_args(argv)
+    args = parse_args(build_parser(prog), argv)
     return run_guarded(prog, lambda: train(args))
 
 
@@ -89,10 +104,38 @@ def _configs(
         model_kw["dec_head"] = args.dec_head
     if args.dec_channels is not None:
         model_kw["dec_channels"] = tuple(int(c) for c in args.dec_channels.split(","))
-    mcfg = ModelConfig.tiny(**model_kw) if args.tiny else ModelConfig(**model_kw)  # type: ignore[arg-type]
-    base = TrainConfig(**TINY_TRAIN) if args.tiny else TrainConfig()  # type: ignore[arg-type]
-    tcfg = replace(base, **overrides(args, TRAIN_FLAGS))  # type: ignore[arg-type]
-    return mcfg, replace(tcfg, steps=steps_from(args, tcfg.steps, n_train, tcfg.batch_size))
+    try:
+        mcfg = ModelConfig.tiny(**model_kw) if args.tiny else ModelConfig(**model_kw)  # type: ignore[arg-type]
+        base = TrainConfig(**TINY_TRAIN) if args.tiny else TrainConfig()  # type: ignore[arg-type]
+        fields = {**overrides(args, TRAIN_FLAGS), **warmup_fields(args)}
+        batch = int(fields.get("batch_size", base.batch_size))  # type: ignore[call-overload]
+        fields["steps"] = steps_from(args, base.steps, n_train, batch)
+        return mcfg, replace(base, **fields)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
+
+
+def _resumed(
+    args: argparse.Namespace, session: Session, n_train: int
+) -> tuple[ModelConfig, TrainConfig]:
+    """The saved configs, with the safe changes the command line asks for."""
+    saved = session.config["train"]
+    train = {**given(args, TRAIN_FLAGS), **_warmup_given(args)}
+    if args.steps is not None or args.epochs is not None:
+        train["steps"] = ("--steps", steps_from(args, saved["steps"], n_train, saved["batch_size"]))
+    model = given(args, {"latent_dim": "latent_dim", "dec_head": "dec_head"})
+    new_train = reconcile(session, train, model)
+    mcfg = ModelConfig.from_dict(session.config["model"])
+    if mcfg.variant != args.model:
+        raise TrainingError(f"{args.out} trains {mcfg.variant}, not {args.model}")
+    try:
+        return mcfg, TrainConfig.from_dict(new_train)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
+
+
+def _warmup_given(args: argparse.Namespace) -> dict[str, tuple[str, object]]:
+    return {k: ("--warmup", v) for k, v in warmup_fields(args).items()}
 
 
 def train(args: argparse.Namespace) -> int:
@@ -108,17 +151,13 @@ def train(args: argparse.Namespace) -> int:
         )
         session = open_session(args.out, "wae", fresh, args.resume, args.overwrite, info)
         if args.resume:
-            mcfg = ModelConfig.from_dict(session.config["model"])
-            tcfg = TrainConfig.from_dict(session.config["train"])
-            if mcfg.variant != args.model:
-                raise TrainingError(f"{args.out} trains {mcfg.variant}, not {args.model}")
-            if args.steps is not None and args.steps != tcfg.steps:
-                tcfg = replace(tcfg, steps=args.steps)  # extend (or shorten) a run
-                if info.is_main:
-                    write_run_config(args.out, {**session.config, "train": tcfg.to_dict()})
+            mcfg, tcfg = _resumed(args, session, len(train_set))
         start(tcfg.seed)
         task = WAETask(mcfg, tcfg, train_set, valid_set, info)
         restore(session, task)
+        begin(session, info, settings_of(args))
+        if info.is_main:
+            print(describe(tcfg.to_dict()) if mcfg.has_discriminator else _lr_only(tcfg))
         settings = LoopSettings(
             total_steps=tcfg.steps,
             until=args.until,
@@ -137,6 +176,12 @@ def train(args: argparse.Namespace) -> int:
         return 0
     finally:
         shutdown(info)
+
+
+def _lr_only(tcfg: TrainConfig) -> str:
+    """The schedule line without the adversarial weight (variants with no discriminator)."""
+    d = tcfg.to_dict()
+    return describe({k: v for k, v in d.items() if not k.startswith("alpha")})
 
 
 if __name__ == "__main__":

@@ -96,7 +96,11 @@ class BatchOrder:
         self.local_batch = global_batch // info.world
         self.steps_per_epoch = (n // info.world) // self.local_batch
         if self.steps_per_epoch < 1:
-            raise TrainingError(f"{n} training notes are fewer than one batch of {global_batch}")
+            fit = max(2, n // info.world * info.world)
+            raise TrainingError(
+                f"{n} training notes are fewer than one batch of {global_batch}; "
+                f"pass --batch-size {fit} or less"
+            )
         self._epoch = -1
         self._order: list[int] = []
 

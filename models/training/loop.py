@@ -10,19 +10,25 @@ since its last checkpoint.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tqdm import tqdm
-
+from models.progress import progress
 from models.training.checkpoint import CHECKPOINT, rng_state, save_checkpoint
 from models.training.distributed import DistInfo, barrier
 from models.training.metrics import METRICS, MetricsWriter
 
 BASE_COLUMNS = ("step", "epoch", "elapsed_s")
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the loop: ``str()`` says where ``--resume`` continues."""
 
 
 class Task(Protocol):
@@ -69,36 +75,99 @@ def run_loop(
         writer = MetricsWriter(
             run_dir / METRICS, cols, resume_step=start_step if start_step else None
         )
-    bar = tqdm(
+    bar = progress(
         total=stop,
         initial=start_step,
-        disable=not (info.is_main and settings.progress),
+        enabled=info.is_main and settings.progress,
         desc=f"{kind} {run_dir.name}",
         unit="step",
-        dynamic_ncols=True,
     )
     t0 = time.monotonic() - elapsed0
     step = start_step
-    while step < stop:
-        terms = task.train_step(step)
-        step += 1
-        row: dict[str, float | int] = {}
-        if step % settings.valid_every == 0 or step == stop:
-            row.update(task.validate() if info.is_main else {})
-        if step % settings.log_every == 0 or row or step == stop:
-            row.update(
-                terms, step=step, epoch=step / task.steps_per_epoch, elapsed_s=time.monotonic() - t0
-            )
-            if writer is not None:
-                writer.write(row)
-            bar.set_postfix(
-                {k: f"{terms[k]:.4g}" for k in settings.postfix if k in terms}, refresh=False
-            )
-        if step % settings.checkpoint_every == 0 or step == stop:
-            _checkpoint(task, run_dir, info, kind, step, time.monotonic() - t0)
-        bar.update(1)
-    bar.close()
+    last_saved = start_step
+    with _deferred_interrupt(info.world == 1) as interrupted:
+        try:
+            while step < stop:
+                if interrupted():
+                    # Between two steps the task is consistent: save it, resume loses nothing.
+                    if step == 0:
+                        raise TrainingInterrupted(
+                            "interrupted before the first step; nothing saved"
+                        )
+                    if step > last_saved:
+                        _checkpoint(task, run_dir, info, kind, step, time.monotonic() - t0)
+                    raise TrainingInterrupted(
+                        f"interrupted at step {step}; checkpoint saved in {run_dir}, "
+                        f"--resume continues from step {step}"
+                    )
+                step = _one_step(task, run_dir, settings, info, kind, step, stop, writer, bar, t0)
+                if step % settings.checkpoint_every == 0 or step == stop:
+                    last_saved = step
+        except TrainingInterrupted:
+            raise
+        except KeyboardInterrupt:  # a second Ctrl-C, or torchrun: the last checkpoint stands
+            raise TrainingInterrupted(
+                f"interrupted at step {step}; --resume continues from step {last_saved} "
+                f"(the last checkpoint in {run_dir})"
+            ) from None
+        finally:
+            bar.close()
     return step
+
+
+def _one_step(
+    task: Task,
+    run_dir: Path,
+    settings: LoopSettings,
+    info: DistInfo,
+    kind: str,
+    step: int,
+    stop: int,
+    writer: MetricsWriter | None,
+    bar: Any,
+    t0: float,
+) -> int:
+    """Train step ``step`` (0-based), log, validate and checkpoint as due; the new count."""
+    terms = task.train_step(step)
+    step += 1
+    row: dict[str, float | int] = {}
+    if step % settings.valid_every == 0 or step == stop:
+        row.update(task.validate() if info.is_main else {})
+    if step % settings.log_every == 0 or row or step == stop:
+        row.update(
+            terms, step=step, epoch=step / task.steps_per_epoch, elapsed_s=time.monotonic() - t0
+        )
+        if writer is not None:
+            writer.write(row)
+        bar.set_postfix(
+            {k: f"{terms[k]:.4g}" for k in settings.postfix if k in terms}, refresh=False
+        )
+    if step % settings.checkpoint_every == 0 or step == stop:
+        _checkpoint(task, run_dir, info, kind, step, time.monotonic() - t0)
+    bar.update(1)
+    return step
+
+
+@contextmanager
+def _deferred_interrupt(enabled: bool) -> Iterator[Callable[[], bool]]:
+    """While inside, the first Ctrl-C only sets a flag (read by the returned callable) so the
+    loop stops between two steps; a second one interrupts at once. Off under torchrun (the
+    processes must stop at the same step) and outside the main thread."""
+    flag = threading.Event()
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield flag.is_set
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield flag.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _checkpoint(

@@ -72,7 +72,7 @@ class MCNNTask(OptimisedState):
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=tcfg.lr)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer,
-            lambda s: lr_factor(s, tcfg.steps, tcfg.warmup_steps, tcfg.lr_final_fraction),
+            lambda s: lr_factor(s, tcfg.steps, tcfg.warmup, tcfg.lr_final_fraction),
         )
         self.train_set, self.valid_set = train, valid
         self.order = BatchOrder(len(train), tcfg.batch_size, info, tcfg.seed)

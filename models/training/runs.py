@@ -5,10 +5,12 @@ A run folder ``RUN/`` holds
 - ``config.json``: ``format_version``, ``kind`` (``wae`` or ``mcnn``), ``model`` (the
   ModelConfig or MCNNConfig dict), ``train`` (TrainConfig or MCNNTrainConfig dict),
   ``data_dir``, ``data_sha256`` (the corpus card's content hash), ``styles`` and
-  ``style_ranges`` (from the card), ``n_train``, ``world_size``, and for a fine-tuned
+  ``style_ranges`` (from the card), ``n_train``, ``world_size`` (of the last segment),
+  ``segments`` (``[{"from_step", "world_size"}]``, one per start or resume), and for a fine-tuned
   MCNN ``finetuned_from`` (``{"wae_run", "mcnn_run"}``);
 - ``checkpoint.pt``: model, optimizer, scheduler, step, RNG states (written atomically);
 - ``metrics.csv``: one row per logged step;
+- ``settings.json``: the command's options, for ``--config RUN/settings.json``;
 - ``mcnn/`` (WAE runs, after ``waefader finetune``): the MCNN fine-tuned on this
   decoder, itself an MCNN run folder.
 """
@@ -63,7 +65,14 @@ def read_run_config(run_dir: str | Path, kind: str | None = None) -> dict[str, A
     path = Path(run_dir) / CONFIG
     if not path.is_file():
         raise TrainingError(f"{run_dir} is not a run folder (no {CONFIG})")
-    config: dict[str, Any] = json.loads(path.read_text())
+    try:
+        config: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TrainingError(
+            f"cannot read {path} ({exc}); restore it, or start a new run with --overwrite"
+        ) from None
+    if not isinstance(config, dict):
+        raise TrainingError(f"{path} is not a run config (not a JSON object)")
     if config.get("format_version") != FORMAT_VERSION:
         raise TrainingError(f"{path}: unsupported format_version {config.get('format_version')}")
     if kind is not None and config.get("kind") != kind:

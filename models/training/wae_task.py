@@ -110,7 +110,7 @@ class WAETask(OptimisedState):
         self.optimizer = torch.optim.Adam(groups, weight_decay=tcfg.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer,
-            lambda s: lr_factor(s, tcfg.steps, tcfg.warmup_steps, tcfg.lr_final_fraction),
+            lambda s: lr_factor(s, tcfg.steps, tcfg.warmup, tcfg.lr_final_fraction),
         )
         self.train_set = _to_device(train, info.device)
         self.valid_set = _to_device(valid, info.device) if valid is not None else None

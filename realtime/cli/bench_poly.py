@@ -27,6 +27,7 @@ from realtime.cli.engine_args import (
     load_renderer,
     run,
 )
+from realtime.cli.helptext import summary
 from realtime.engine import Engine
 from realtime.engine.latency_check import note_choices
 from realtime.engine.priority import temporarily
@@ -36,16 +37,20 @@ KEEP_UP_MS = 50.0
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     add_model(ap)
     add_audio(ap)
     ap.add_argument("--duration", type=float, default=60.0, help="confirmation run, s (default 60)")
     ap.add_argument("--probe", type=float, default=8.0, help="probe run per rate, s (default 8)")
-    ap.add_argument("--rates", default=",".join(map(str, RATES)), help="note-on rates to try")
+    ap.add_argument(
+        "--rates",
+        default=",".join(map(str, RATES)),
+        help="note-on rates to try (default %(default)s)",
+    )
     ap.add_argument(
         "--cache", action="store_true", help="allow cached notes (default: all rendered)"
     )
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="random notes and z (default 0)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return ap

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from realtime.cli.helptext import summary
 from realtime.conditions import N_DYNAMICS, note_weights
 from realtime.dsp.features import log_mel
 from realtime.dsp.griffinlim import features_to_audio
@@ -119,12 +120,14 @@ def format_text(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str], prog: str = "waefader bench render") -> int:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: shipped)")
     ap.add_argument("--n", type=int, default=50, help="notes to time (default 50)")
-    ap.add_argument("--threads", type=int, default=1, help="onnxruntime intra-op threads")
+    ap.add_argument(
+        "--threads", type=int, default=1, help="onnxruntime intra-op threads (default 1)"
+    )
     ap.add_argument("--gla-runs", type=int, default=3, help="Griffin-Lim runs (default 3)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="random notes and z (default 0)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if args.n < 1 or args.gla_runs < 1 or args.threads < 1:

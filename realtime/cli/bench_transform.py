@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from realtime.cli.bench_render import describe, random_controls, time_calls
+from realtime.cli.helptext import summary
 from realtime.manifest import ModelError
 from realtime.model import OnnxSynth, SessionConfig, load_model
 from realtime.transform import Edits, TransformError, encode_note, transform_encoded
@@ -165,12 +166,12 @@ def format_text(r: dict[str, Any]) -> str:
 
 
 def main(argv: list[str], prog: str = "waefader bench transform") -> int:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: shipped)")
     ap.add_argument("--input", type=Path, help="folder of audio notes (default: made here)")
     ap.add_argument("--notes", type=int, default=12, help="notes to transform (default 12)")
     ap.add_argument("--renders", type=int, default=60, help="note renders timed (default 60)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="random notes and z (default 0)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
     if args.notes < 1 or args.renders < 2:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from realtime.cli.engine_args import run
+from realtime.cli.helptext import summary
 
 
 def collect() -> dict[str, Any]:
@@ -53,7 +54,7 @@ def format_text(d: dict[str, Any]) -> str:
 
 
 def main(argv: list[str], prog: str = "waefader devices") -> int:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
 

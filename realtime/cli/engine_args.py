@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from realtime.cli.styles import StyleError, add_style_options, describe_mix, style_weights
 from realtime.engine import ControlError, Engine, EngineConfig, EngineError, PresetError
 from realtime.renderer import NoteRenderer
 
@@ -68,6 +69,7 @@ def add_controls(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--preset", default=None, help="preset name or JSON file")
     g.add_argument("--gain", type=float, default=None, help="output gain in dB")
     g.add_argument("--fx", action="store_true", help="the post-FX chain (pedalboard)")
+    add_style_options(g)
 
 
 def load_renderer(model: Path | None) -> NoteRenderer:
@@ -122,8 +124,15 @@ def apply_controls(engine: Engine, args: argparse.Namespace) -> None:
             engine.set("gain", args.gain)
         if args.fx:
             engine.set("fx", True)
-    except (PresetError, ControlError) as exc:
+        if getattr(args, "style", None):  # after the preset: --style wins over its mix
+            engine.set("style", style_weights(engine.controls.style_names, args.style))
+    except (PresetError, ControlError, StyleError) as exc:
         raise CliError(str(exc)) from None
+
+
+def style_mix(engine: Engine) -> str:
+    """The style mix the engine plays, for summaries: ``violin`` or ``violin 0.7 + flute 0.3``."""
+    return describe_mix(engine.controls.style_names, engine.get("style"))  # type: ignore[arg-type]
 
 
 def run(prog: str, body: Callable[[], int]) -> int:

@@ -23,12 +23,13 @@ from realtime.cli.engine_args import (
     load_renderer,
     run,
 )
+from realtime.cli.helptext import summary
 from realtime.engine import EngineError
 from realtime.engine.latency_check import Plan, fx_added_ms, live_check, offline_check, workdir
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     add_model(ap)
     add_audio(ap)
     ap.add_argument("--notes", type=int, default=100, help="notes per run (default 100)")
@@ -41,7 +42,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument(
         "--keep", type=str, default=None, metavar="DIR", help="keep the captured WAVs here"
     )
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="random event times (default 0)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     return ap
 

@@ -22,7 +22,10 @@ from realtime.cli.engine_args import (
     apply_controls,
     load_renderer,
     run,
+    style_mix,
 )
+from realtime.cli.helptext import summary
+from realtime.cli.styles import list_styles_if_asked
 from realtime.engine import Engine, EngineConfig
 from realtime.engine.offline import Action, freewheel
 
@@ -30,20 +33,24 @@ MIDI_SUFFIXES = (".mid", ".midi", ".smf")
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     ap.add_argument("score", type=Path, help="MIDI file (.mid) or OSC score (.json or text)")
     ap.add_argument("--out", type=Path, required=True, help="audio file to write (.wav, .flac)")
     add_model(ap)
     ap.add_argument("--samplerate", type=int, default=48000, help="output rate (default 48000)")
     ap.add_argument("--blocksize", type=int, default=256, help="engine block (default 256)")
     ap.add_argument("--voices", type=int, default=32, help="polyphony (default 32)")
-    ap.add_argument("--channels", type=int, default=2, choices=[1, 2])
-    ap.add_argument("--tail", type=float, default=3.0, help="seconds allowed after the last event")
+    ap.add_argument(
+        "--channels", type=int, default=2, choices=[1, 2], help="1 mono, 2 stereo (default 2)"
+    )
+    ap.add_argument(
+        "--tail", type=float, default=3.0, help="seconds after the last event (default 3)"
+    )
     ap.add_argument("--cc-map", default=None, help="JSON CC map for MIDI files")
-    ap.add_argument("--seed", type=int, default=0, help="latent variation noise")
+    ap.add_argument("--seed", type=int, default=0, help="latent variation noise (default 0)")
     add_controls(ap)
     ap.add_argument("--json", action="store_true", help="print one JSON summary")
-    ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
 
 
@@ -99,7 +106,7 @@ def render(args: argparse.Namespace) -> dict[str, Any]:
                 peak = max(peak, float(np.abs(block).max()))
                 frames += block.shape[0]
                 if bar is not None:
-                    bar.update(min(frames / args.samplerate, last) - bar.n)
+                    bar.update(max(0.0, min(frames / args.samplerate, bar.total) - bar.n))
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot write {args.out}: {exc}") from None
     finally:
@@ -120,6 +127,7 @@ def render(args: argparse.Namespace) -> dict[str, Any]:
         "render_s": round(wall, 3),
         "realtime_factor": round(frames / args.samplerate / wall, 1) if wall > 0 else None,
         "render_errors": s["render_errors"],
+        "styles": style_mix(engine),
     }
 
 
@@ -137,6 +145,9 @@ def _progress(total: float, quiet: bool) -> Any:
 
 
 def main(argv: list[str], prog: str = "waefader render") -> int:
+    listed = list_styles_if_asked(argv, prog)
+    if listed is not None:
+        return listed
     args = parser(prog).parse_args(argv)
 
     def body() -> int:
@@ -145,8 +156,9 @@ def main(argv: list[str], prog: str = "waefader render") -> int:
             print(json.dumps(result))
         else:
             print(
-                f"wrote {result['out']}: {result['seconds']} s, {result['notes']} notes, "
-                f"peak {result['peak']:.2f}, {result['realtime_factor']}x real time"
+                f"wrote {result['out']}: {result['seconds']} s, {result['notes']} notes "
+                f"({result['styles']}), peak {result['peak']:.2f}, "
+                f"{result['realtime_factor']}x real time"
             )
         return 0
 

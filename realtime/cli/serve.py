@@ -26,12 +26,15 @@ from realtime.cli.engine_args import (
     engine_config,
     load_renderer,
     run,
+    style_mix,
 )
+from realtime.cli.helptext import summary
+from realtime.cli.styles import list_styles_if_asked
 from realtime.engine import Engine, EngineError, jack_ports
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     add_model(ap)
     add_audio(ap)
     add_controls(ap)
@@ -55,12 +58,17 @@ def parser(prog: str) -> argparse.ArgumentParser:
         help="MIDI input: 'virtual' (default: our port midi_in, for others to connect), "
         "or a name or an index to connect it to",
     )
-    g.add_argument("--midi-api", default="auto", choices=["auto", "alsa", "jack"])
+    g.add_argument(
+        "--midi-api",
+        default="auto",
+        choices=["auto", "alsa", "jack"],
+        help="MIDI backend (default auto)",
+    )
     g.add_argument("--midi-channel", type=int, default=None, help="listen to one channel (1..16)")
     g.add_argument("--cc-map", default=None, help="JSON file mapping MIDI CCs to controls")
     g.add_argument("--no-audio", action="store_true", help="no output stream")
-    g.add_argument("--no-osc", action="store_true")
-    g.add_argument("--no-midi", action="store_true")
+    g.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    g.add_argument("--no-midi", action="store_true", help="do not open MIDI input")
     ap.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
     ap.add_argument(
         "--status-every",
@@ -149,6 +157,7 @@ class Server:
         styles = ", ".join(r.style_names)
         lines = [
             f"model   {getattr(r, 'root', '?')} ({len(r.style_names)} styles: {styles})",
+            f"style   {style_mix(self.engine)}",
             f"audio   {s['device'] or 'none'} at {s['samplerate']} Hz, block {s['blocksize']}"
             + (
                 f", output latency {s['device_latency_ms']:.1f} ms"
@@ -162,6 +171,9 @@ class Server:
 
 
 def main(argv: list[str], prog: str = "waefader serve") -> int:
+    listed = list_styles_if_asked(argv, prog)
+    if listed is not None:
+        return listed
     args = parser(prog).parse_args(argv)
 
     def body() -> int:

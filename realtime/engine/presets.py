@@ -102,9 +102,15 @@ def apply_preset(controls: Controls, data: dict[str, Any]) -> list[str]:
     style = values.pop("style", None)
     if isinstance(style, dict):
         unknown = sorted(set(style) - set(controls.style_names))
-        if unknown:
-            warnings.append(f"styles not in this model, skipped: {', '.join(unknown)}")
-        values["style"] = [float(style.get(n, 0.0)) for n in controls.style_names]
+        if unknown and len(unknown) == len(style):  # made for another model: keep our mix
+            warnings.append(
+                f"its style mix is for another model ({', '.join(unknown)}); this model's "
+                f"styles ({', '.join(controls.style_names)}) keep their mix"
+            )
+        else:
+            if unknown:
+                warnings.append(f"styles not in this model, skipped: {', '.join(unknown)}")
+            values["style"] = [float(style.get(n, 0.0)) for n in controls.style_names]
     elif style is not None:
         warnings.append("'style' must map style names to weights; skipped")
     latent = values.get("latent")

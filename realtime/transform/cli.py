@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from realtime.cli.helptext import summary
 from realtime.transform.core import transform_file
 from realtime.transform.edits import (
     Edits,
@@ -39,7 +40,7 @@ from realtime.transform.synth import EncoderSynth
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     ap.add_argument("input", type=Path, metavar="IN", help="an audio file or a folder of them")
     ap.add_argument("--out", type=Path, required=True, help="output file (.wav/.flac) or folder")
     g = ap.add_argument_group("changes")
@@ -56,7 +57,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
         type=float,
         default=1.0,
         metavar="S",
-        help="multiply the encoded z (1: unchanged, 0: the prior's centre)",
+        help="multiply the encoded z, 1: unchanged, 0: the prior's centre (default 1)",
     )
     s = ap.add_argument_group("the source note (estimated when not given)")
     s.add_argument("--source-pitch", default=None, metavar="P", help="MIDI number or name")
@@ -72,7 +73,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
         help="also write NAME.reconstruction.wav (the note rendered unchanged)",
     )
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar")
     return ap
 
 

@@ -78,3 +78,26 @@ def test_export_cli_errors_are_one_line(
     err = capsys.readouterr().err
     assert code == 2 and "no fine-tuned MCNN" in err
     assert not (tmp_path / "m").exists()
+
+
+def test_export_says_its_steps_takes_no_progress_and_cleans_up_a_killed_export(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+
+    run = make_run(tmp_path)
+    out = tmp_path / "model"
+    proc = subprocess.Popen(["true"])  # a process id that has exited
+    proc.wait()
+    killed = tmp_path / f".model.export-{proc.pid}-abc123"  # as kill -9 would leave it
+    killed.mkdir()
+    (killed / "synth.onnx").write_bytes(b"x" * 1000)
+    argv = ["--run", str(run), "--out", str(out), "--no-parity", "--threads", "1"]
+    assert cli.main(argv, prog="waefader export") == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"waefader export: 1. loading {run}"
+    assert any("tracing the graphs" in line for line in err)
+    assert not killed.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert cli.main([*argv, "--no-progress"], prog="waefader export") == 0
+    assert capsys.readouterr().err == ""

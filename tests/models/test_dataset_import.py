@@ -365,3 +365,42 @@ def test_sol_dynamics_mapping() -> None:
         "ff",
         "ff",
     ]
+
+
+def test_import_refuses_a_non_empty_folder_without_overwrite_and_lists_its_styles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "sol"
+    tone(src / "Vn-ord-A4-ff-N-N.wav")
+    tone(src / "Vn-ord-C5-pp-N-N.wav")
+    tone(src / "Vn-pizz-A4-mf-N-N.wav")
+    out = tmp_path / "c"
+    argv = ["import", str(src), "--out", str(out), "--no-progress"]
+    assert main(argv, "waefader dataset") == 0
+    summary = capsys.readouterr().out
+    report = json.loads((out / "import_report.json").read_text())
+    assert sum(report["styles"].values()) == 3 and len(report["styles"]) == 2
+    assert "2 style(s):" in summary
+    for style, n in report["styles"].items():
+        assert f"{n:5d}  {style}" in summary
+    card = (out / "card.json").read_bytes()
+    (src / "Vn-ord-A4-ff-N-N.wav").unlink()
+    assert main(argv, "waefader dataset") == 2
+    err = capsys.readouterr().err
+    assert "is not empty" in err and "--overwrite" in err
+    assert (out / "card.json").read_bytes() == card  # nothing lost
+    (out / "mine.txt").write_text("keep me")
+    assert main([*argv, "--overwrite"], "waefader dataset") == 0
+    assert json.loads((out / "card.json").read_text())["n_notes"] == 2
+    assert (out / "mine.txt").read_text() == "keep me"  # only the corpus files were replaced
+
+
+def test_retrying_after_a_failed_import_needs_no_overwrite(tmp_path: Path) -> None:
+    src = tmp_path / "junk"
+    bad_files(src)
+    out = tmp_path / "c"
+    assert main(["import", str(src), "--out", str(out), "--no-progress"], "waefader dataset") == 2
+    assert sorted(p.name for p in out.iterdir()) == ["import_report.json", "import_report.md"]
+    tone(src / "Vn-ord-A4-ff-N-N.wav")
+    argv = ["import", str(src), "--out", str(out), "--format", "sol", "--no-progress"]
+    assert main(argv, "waefader dataset") == 0

@@ -84,3 +84,90 @@ def test_base_mcnn_found_beside_the_run_when_recorded_relative(tmp_path: Path) -
     assert base_mcnn_dir([tmp_path / "run"], None) == tmp_path / "mcnn"
     assert base_mcnn_dir([tmp_path / "run"], tmp_path / "x") == tmp_path / "x"
     assert base_mcnn_dir([tmp_path / "mcnn"], None) is None
+
+
+class _Clock:
+    """A stderr that remembers when it was first written to."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.first: float | None = None
+
+    def write(self, text: str) -> int:
+        import time
+
+        if self.first is None and text.strip():
+            self.first = time.monotonic()
+        self.lines += [line for line in text.splitlines() if line.strip()]
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def test_evaluate_on_a_users_library_prints_progress_at_once_and_checks_no_default_targets(
+    runs: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import sys
+    import time
+
+    clock = _Clock()
+    monkeypatch.setattr(sys, "stderr", clock)
+    out = tmp_path / "report"
+    argv = ["--run", str(runs["wae-fader"]), "--data", str(runs["corpus"]), "--out", str(out),
+            "--tiny", "--threads", "1"]
+    t0 = time.monotonic()
+    assert cli.main(argv) == 0
+    assert clock.first is not None and clock.first - t0 < 5.0
+    assert clock.lines[0].startswith("waefader evaluate: judges: training")
+    assert any(line.startswith("judges: ") and "epoch" in line for line in clock.lines)
+    assert any("writing the report" in line for line in clock.lines)
+    assert not any("\r" in line for line in clock.lines)
+    rep = json.loads((out / "report.json").read_text())
+    assert "targets" not in rep and rep["targets_from"] is None  # a synthetic corpus
+    md = (out / "report.md").read_text()
+    assert "None checked" in md and "**miss**" not in md
+    names = [p.name for p in (out / "audio" / "real").iterdir()]
+    assert names and all(re.fullmatch(r"\d\d-[A-G]s?-?\d-\w+-(pp|mf|ff)\.wav", n) for n in names)
+    generated = [p.name for p in (out / "audio" / "generated" / "wae-fader").iterdir()]
+    assert all(re.match(r"[A-G]s?-?\d-\w+-(pp|mf|ff)-", n) for n in generated)
+
+
+def test_evaluate_checks_the_targets_of_a_file(runs: dict[str, Path], tmp_path: Path) -> None:
+    targets = tmp_path / "targets.toml"
+    targets.write_text("octave = 0.0\nmcnn_vs_griffin_lim = 100.0\n")
+    out = tmp_path / "report"
+    argv = ["--run", str(runs["wae-fader"]), "--data", str(runs["corpus"]), "--out", str(out),
+            "--tiny", "--no-progress", "--no-audio", "--targets", str(targets)]
+    assert cli.main(argv) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["targets_from"] == str(targets)
+    assert [t["name"] for t in rep["targets"]] == [
+        "wae-fader generated octave >= 0.00",
+        "MCNN spectral convergence <= 100 x Griffin-Lim (100 it.)",
+    ]
+    assert [t["passed"] for t in rep["targets"]] == [True, True]
+    assert "see the notes" not in (out / "report.md").read_text()
+    targets.write_text('{"loudness": 3}')
+    assert cli.main([*argv[:-1], str(targets)]) == 2
+
+
+def test_reconstruction_row_labels_do_not_overlap() -> None:
+    import numpy as np
+
+    from models.evaluation.figures import reconstruction_figure
+
+    x = np.random.default_rng(0).random((6, 32, 16)).astype(np.float32)
+    labels = [f"C#{i} a_long_style_name_{i} ff" for i in range(6)]
+    fig = reconstruction_figure(x, {"wae-fader": x, "wae-style": x}, labels)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [ax.yaxis.label.get_window_extent(renderer) for ax in fig.axes[::3]]
+    assert len(boxes) == 6
+    for i in range(len(boxes) - 1):
+        assert not boxes[i].overlaps(boxes[i + 1])
+    assert min(b.x0 for b in boxes) >= 0  # inside the figure, not cut off

@@ -128,5 +128,6 @@ def test_report_has_the_figures_contract_shape(store: CorpusStore, judges: Judge
         assert (tmp_path / "figures" / f"{png}.png").stat().st_size > 1000
         assert f"figures/{png}.png" in (tmp_path / "report.md").read_text()
     wavs = write_listening(res, subjects, renderers, tmp_path / "audio", cfg.sample_rate, 1)
-    assert (tmp_path / "audio" / "real" / "00.wav") in wavs
+    label = "-".join(res.render_labels[0].split()).replace("#", "s")  # e.g. 00-Gs4-bright-pp
+    assert (tmp_path / "audio" / "real" / f"00-{label}.wav") in wavs
     assert any("generated/wae-fader" in p.as_posix() and "mcnn_finetuned" in p.name for p in wavs)
