@@ -1,12 +1,12 @@
-"""``waefader recover``: a model folder -> WAE and MCNN run folders holding its weights.
+"""'waefader recover': a model folder -> WAE and MCNN run folders holding its weights.
 
     waefader recover --model MODEL_DIR --out RUNS_DIR
 
 A shipped model folder holds ONNX graphs, not checkpoints. This reads the weights back
-(:mod:`export.recover`, checked against the folder's own graph) into ``RUNS_DIR/wae`` and
-``RUNS_DIR/mcnn``, so that the usual commands can start from it, e.g.
-``waefader train --init-from RUNS_DIR/wae --freeze-encoder ...`` or
-``waefader finetune --run RUN --mcnn RUNS_DIR/mcnn``.
+(:mod:`export.recover`, checked against the folder's own graph) into 'RUNS_DIR/wae' and
+'RUNS_DIR/mcnn', so that the usual commands can start from it, e.g.
+'waefader train --init-from RUNS_DIR/wae --freeze-encoder ...' or
+'waefader finetune --run RUN --mcnn RUNS_DIR/mcnn'.
 """
 
 from __future__ import annotations
