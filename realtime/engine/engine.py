@@ -118,7 +118,8 @@ class Engine:
 
         ``time``: a ``perf_counter`` instant to sound at; ``frame``: an audio-clock frame;
         neither: as soon as possible (or after ``fixed_latency_ms`` when that mode is on).
-        Raises ValueError for a pitch outside 0..127 or a velocity outside 1..127."""
+        Raises ValueError for a pitch outside 0..127 or a velocity outside 1..127.
+        While the audio device is lost the note is dropped and counted (id -1), not queued."""
         arrival = _perf() if arrival is None else arrival
         pitch = _check_pitch(pitch)
         snap = self.controls.snapshot()
@@ -133,6 +134,9 @@ class Engine:
             )
         live = time is None and frame is None
         time = self._fixed(time, frame, arrival)
+        if self.silent:
+            self.worker.drops.add("device_lost")
+            return -1
         note_id = next(self._ids)
         self.worker.submit(
             NoteRequest(
@@ -161,8 +165,11 @@ class Engine:
             raise ValueError(f"audio must be mono samples (N,), got shape {x.shape}")
         if not np.all(np.isfinite(x)):
             raise ValueError("audio contains NaN or infinite samples")
-        if sample_rate <= 0 or not (np.isfinite(gain) and 0.0 <= gain <= 4.0):
+        if not 8000 <= sample_rate <= 384000 or not (np.isfinite(gain) and 0.0 <= gain <= 4.0):
             raise ValueError(f"sample rate {sample_rate} or gain {gain:g} out of range")
+        if self.silent:
+            self.worker.drops.add("device_lost")
+            return -1
         sr = self.config.sample_rate
         buffer = resample(x, int(sample_rate), sr)
         note_id = next(self._ids)
@@ -192,9 +199,18 @@ class Engine:
         self.worker.submit(TimedRequest(SUSTAIN, int(bool(on)), time, frame))
 
     def panic(self) -> None:
-        """All voices fade out within ``steal_fade_ms``; pending notes are dropped."""
+        """All voices fade out within ``steal_fade_ms``; pending notes are dropped. With the
+        device lost (no callback to take them) the callback's inbox is emptied here too."""
         self.worker.panic()
+        if self.silent:
+            self.mixer.inbox.clear()
         self.mixer.inbox.append(PanicMsg())
+
+    @property
+    def silent(self) -> bool:
+        """No callback runs: the device was lost, or it could not be opened."""
+        out = self.output
+        return out.lost if out is not None else self.audio_error is not None
 
     def post(self, event: Event) -> int | None:
         """Post an event object (see :mod:`realtime.engine.events`)."""
@@ -285,6 +301,9 @@ class Engine:
                 "samplerate": self.config.sample_rate,
                 "max_voices": self.config.max_voices,
                 "render_queue": self.worker.pending + self.worker.wholes_pending,
+                "scheduled": self.worker.scheduled,
+                "inbox": len(self.mixer.inbox),
+                "dropped": self.worker.drops.as_dict(),
                 "fixed_latency_ms": self.config.fixed_latency_ms,
                 "reported_latency_ms": self.config.fixed_latency_ms or s["latency_ms_p50"],
                 "limiter_min_gain": round(self.mixer.limiter.min_gain, 4),

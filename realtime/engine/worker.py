@@ -21,6 +21,11 @@ them at their exact sample. Nothing here sleeps to schedule: the wait is the que
 timeout, cut short by any new request.
 
 Handoff to the callback: ``inbox.append`` on a ``collections.deque`` (atomic, non-blocking).
+
+Bounds (memory under abuse): at most ``max_pending_renders`` note requests wait for the
+model, ``max_scheduled`` rendered notes wait in the heap and ``max_inbox`` messages wait for
+the callback; a note beyond them is dropped and counted (:mod:`realtime.engine.drops`).
+Note-offs and pedal changes get four times as much room (a note-off must not be lost).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import numpy as np
 
 from realtime.engine.cache import NoteCache
 from realtime.engine.config import EngineConfig
+from realtime.engine.drops import Drops
 from realtime.engine.events import (
     RELEASE,
     AudioClock,
@@ -122,12 +128,19 @@ class RenderWorker:
         self._submitted = 0  # control threads, under _submit_lock
         self._handled = 0  # the worker thread
         self._submit_lock = threading.Lock()
+        self.drops = Drops()
 
     # --- control side ------------------------------------------------------------------------
-    def submit(self, request: NoteRequest | TimedRequest) -> None:
+    def submit(self, request: NoteRequest | TimedRequest) -> bool:
+        """Queue a request; False (and counted) when too many wait already."""
+        room = self.config.max_pending_renders
         with self._submit_lock:  # several control threads may submit at once
+            if self.pending >= (room if isinstance(request, NoteRequest) else 4 * room):
+                self.drops.add("render_queue")
+                return False
             self._submitted += 1
             self.queue.put((self.epoch, request))
+        return True
 
     @property
     def pending(self) -> int:
@@ -362,11 +375,19 @@ class RenderWorker:
         return -1
 
     def _emit(self, msg: Msg, now_frame: int | None) -> None:
+        note = isinstance(msg, ReadyNote)
         if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
+            room = self.config.max_scheduled
             with self._lock:
+                waiting = len(self._waiting)
+                if (waiting >= room) if note else (len(self._heap) - waiting >= 4 * room):
+                    self.drops.add("scheduled")
+                    return
                 heapq.heappush(self._heap, (msg.frame, next(self._seq), msg))
                 if isinstance(msg, ReadyNote):
                     self._waiting[msg.note_id] = msg
+        elif len(self.inbox) >= (self.config.max_inbox if note else 4 * self.config.max_inbox):
+            self.drops.add("inbox")
         else:
             self.inbox.append(msg)
 
