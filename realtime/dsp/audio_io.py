@@ -40,9 +40,7 @@ class AudioLimits:
     def check(self, rate: int, channels: int, frames: int, size: int) -> None:
         """AudioError naming the first bound the file breaks."""
         if not self.min_rate <= rate <= self.max_rate:
-            raise AudioError(
-                f"sample rate {rate} Hz outside {self.min_rate}..{self.max_rate} Hz"
-            )
+            raise AudioError(f"sample rate {rate} Hz outside {self.min_rate}..{self.max_rate} Hz")
         if not 1 <= channels <= self.max_channels:
             raise AudioError(f"{channels} channels, at most {self.max_channels} accepted")
         if frames / rate > self.max_seconds:

@@ -67,12 +67,7 @@ def find_preset(name_or_path: str | Path) -> Path:
 
 
 def list_presets() -> list[str]:
-    names = {
-        q.stem
-        for folder in preset_dirs()
-        if folder.is_dir()
-        for q in folder.glob("*.json")
-    }
+    names = {q.stem for folder in preset_dirs() if folder.is_dir() for q in folder.glob("*.json")}
     return sorted(names)
 
 

@@ -289,15 +289,18 @@ class RenderWorker:
                 for r, (audio, _) in zip(part, self._render(part, head=False), strict=True):
                     ready[r.note_id] = (audio, False)
         epoch = self.epoch
+        dropped: set[int] = set()
         for item in batch:
             if self.epoch != epoch:
                 return  # panic meanwhile: drop the rest
             if isinstance(item, NoteRequest):
                 if item.note_id in ready:
                     audio, awaiting = ready[item.note_id]
-                    self._emit_note(item, audio, awaiting, now_frame)
+                    if not self._emit_note(item, audio, awaiting, now_frame):
+                        dropped.add(item.note_id)
             else:
                 self._emit_timed(item, now_frame)
+        later = [(r, t) for r, t in later if r.note_id not in dropped]  # no whole note for them
         for start in range(0, len(later), MAX_BATCH):
             due = later[start : start + MAX_BATCH]
             job = (epoch, [r for r, _ in due], [t for _, t in due])
@@ -374,7 +377,8 @@ class RenderWorker:
             return -1 if f is None else f
         return -1
 
-    def _emit(self, msg: Msg, now_frame: int | None) -> None:
+    def _emit(self, msg: Msg, now_frame: int | None) -> bool:
+        """Schedule or hand over a message; False when a bound dropped it (counted)."""
         note = isinstance(msg, ReadyNote)
         if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
             room = self.config.max_scheduled
@@ -382,18 +386,20 @@ class RenderWorker:
                 waiting = len(self._waiting)
                 if (waiting >= room) if note else (len(self._heap) - waiting >= 4 * room):
                     self.drops.add("scheduled")
-                    return
+                    return False
                 heapq.heappush(self._heap, (msg.frame, next(self._seq), msg))
                 if isinstance(msg, ReadyNote):
                     self._waiting[msg.note_id] = msg
         elif len(self.inbox) >= (self.config.max_inbox if note else 4 * self.config.max_inbox):
             self.drops.add("inbox")
+            return False
         else:
             self.inbox.append(msg)
+        return True
 
     def _emit_note(
         self, r: NoteRequest, audio: np.ndarray, awaiting: bool, now: int | None
-    ) -> None:
+    ) -> bool:
         sr = self.config.sample_rate
         msg = ReadyNote(
             r.note_id,
@@ -407,7 +413,7 @@ class RenderWorker:
             arrival=r.arrival if r.live else 0.0,
             target=r.time if r.time is not None else 0.0,
         )
-        self._emit(msg, now)
+        return self._emit(msg, now)
 
     def _emit_timed(self, r: TimedRequest, now: int | None) -> None:
         frame = self._frame_of(r.time, r.frame)
@@ -422,5 +428,7 @@ class RenderWorker:
             if waiting is not None:  # still scheduled here: it will start whole
                 waiting.audio = audio
                 waiting.awaiting_full = False
+            elif len(self.inbox) >= 2 * self.config.max_inbox:  # no callback takes them
+                self.drops.add("inbox")
             else:
                 self.inbox.append(Upgrade(note_id, audio))
