@@ -50,7 +50,7 @@ class EngineConfig:
     # Bounds on what waits (memory under abuse; beyond them notes are dropped and counted)
     max_pending_renders: int = 1024  # notes submitted and not yet rendered
     max_scheduled: int = 256  # rendered notes waiting for a later time (each holds its audio)
-    max_inbox: int = 512  # notes waiting for the callback (it takes inbox_per_block a block)
+    max_inbox: int = 256  # notes waiting for the callback (it takes inbox_per_block a block)
     seed: int | None = None  # latent variation noise
 
     def __post_init__(self) -> None:

@@ -428,7 +428,7 @@ class RenderWorker:
             if waiting is not None:  # still scheduled here: it will start whole
                 waiting.audio = audio
                 waiting.awaiting_full = False
-            elif len(self.inbox) >= 2 * self.config.max_inbox:  # no callback takes them
+            elif len(self.inbox) >= self.config.max_inbox // 4:  # whole notes; none taken
                 self.drops.add("inbox")
             else:
                 self.inbox.append(Upgrade(note_id, audio))
