@@ -102,6 +102,10 @@ class Server:
 
     def start(self) -> None:
         a = self.args
+        if self.engine.audio_listener is None:  # device lost / back: one line on stderr
+            from realtime.cli.notices import StderrLines
+
+            self.engine.audio_listener = StderrLines("waefader").put
         self.engine.start(audio=False)
         if not a.no_audio:
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from itertools import count
 from pathlib import Path
@@ -63,6 +64,10 @@ class Engine:
         self._fx_made = False
         self._old_switch: float | None = None
         self.niced = False
+        # Device lost / back: one line each, kept here and passed to ``audio_listener``
+        # (serve prints them on stderr; the window shows ``audio_error`` in its status).
+        self.audio_events: deque[str] = deque(maxlen=16)
+        self.audio_listener: Callable[[str], None] | None = None
         self.controls.subscribe(self._on_control)
         self._on_control("gain", self.controls.get("gain"))
         self.mixer.gain = self.mixer.target_gain
@@ -77,7 +82,7 @@ class Engine:
             self.niced = raise_nice(self.config.nice)  # threads started from here inherit it
         self.worker.start()
         if audio and self.output is None:
-            output = AudioOutput(self.mixer.callback, self.config)
+            output = AudioOutput(self.mixer.callback, self.config, self._audio_event)
             try:
                 output.open()
             except Exception as exc:
@@ -96,6 +101,12 @@ class Engine:
         if self._old_switch is not None:
             sys.setswitchinterval(self._old_switch)
             self._old_switch = None
+
+    def _audio_event(self, line: str) -> None:
+        self.audio_events.append(line)
+        listener = self.audio_listener
+        if listener is not None:
+            listener(line)
 
     def __enter__(self) -> Engine:
         return self
@@ -295,6 +306,7 @@ class Engine:
                 "device": out.device.name if out is not None and out.device else None,
                 "device_latency_ms": out.latency_ms if out is not None else None,
                 "device_losses": out.losses if out is not None else 0,
+                "audio_events": list(self.audio_events),
                 "realtime_thread": out.realtime_thread if out is not None else None,
                 "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,

@@ -42,13 +42,18 @@ ADDRESSES: tuple[Address, ...] = (
     Address("release", "seconds", "release time to -60 dB, 0.005..20"),
     Address("gain", "dB", "output gain -80..12 dB, ramped without clicks"),
     Address("fx", "0|1", "the post-FX chain (compressor, reverb, limiter)"),
-    Address("preset", "name-or-path", "load a preset (JSON)"),
-    Address("preset/save", "path", "save the controls as a preset"),
+    Address("preset", "name", "load a preset by name from the preset folders"),
+    Address(
+        "preset/save",
+        "name [overwrite]",
+        "save the controls as the user's preset NAME (an existing one only with overwrite)",
+    ),
     Address(
         "transform",
         "path [name value ...]",
-        "transform an audio file and play it: style weights by name, pitch, transpose, "
-        "dynamics, latent_scale, play (transformed / reconstruction / original)",
+        "transform an audio file inside an --allow-dir folder and play it: style weights by "
+        "name, pitch, transpose, dynamics, latent_scale, play (transformed / reconstruction "
+        "/ original)",
     ),
     Address("info", "[reply-port]", "reply /waefader/info (JSON) and /waefader/info/styles"),
     Address(
