@@ -25,7 +25,10 @@ from conftest import SineRenderer, make_engine
 eng = make_engine(SineRenderer())
 eng.audio_listener = lambda line: print("EVENT", round(time.monotonic(), 3), line, flush=True)
 eng.start()
-print("STATS", json.dumps(eng.stats()), flush=True)
+def stats():
+    rss = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmRSS")][0]
+    return json.dumps({{**eng.stats(), "rss_mb": rss / 1024}})
+print("STATS", stats(), flush=True)
 for line in sys.stdin:  # the parent says what to do
     cmd = line.strip()
     if cmd == "notes":
@@ -36,7 +39,7 @@ for line in sys.stdin:  # the parent says what to do
         time.sleep(1.0)
     elif cmd == "quit":
         break
-    print("STATS", json.dumps(eng.stats()), flush=True)
+    print("STATS", stats(), flush=True)
 eng.stop()
 print("stopped", flush=True)
 """
@@ -51,13 +54,15 @@ class Jack:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> float:
+        """Start it; returns when it was launched (monotonic)."""
+        launched = time.monotonic()
         self.proc = subprocess.Popen(
             ["jackd", "-n", self.name, "-r", "-d", "dummy", "-r", "48000", "-p", "256"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         subprocess.run(["jack_wait", "-w", "-t", "10"], env=self.env, check=True,
                        capture_output=True)  # fmt: skip
-        return time.monotonic()
+        return launched
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -109,10 +114,15 @@ def test_a_restarted_jack_server_is_reconnected() -> None:
         during = json.loads(out.until("STATS", 30)[-1][6:])
         assert not during["running"] and during["dropped"]["device_lost"] == 1000
         assert during["inbox"] <= 1 and during["render_queue"] == 0  # nothing queued
+        assert during["rss_mb"] - first["rss_mb"] < 100, (first["rss_mb"], during["rss_mb"])
         restarted = jack.start()
         back = out.until("EVENT", 30)[-1]
         back_s = float(back.split()[1]) - restarted
         assert "audio device back" in back and back_s < 15.0, (back, back_s)
+        print(
+            f"reconnected {back_s:.1f} s after the server's return; RSS "
+            f"{first['rss_mb']:.1f} -> {during['rss_mb']:.1f} MB over 1000 notes while lost"
+        )
         child.stdin.write("one\n")
         child.stdin.flush()
         after = json.loads(out.until("STATS", 30)[-1][6:])
