@@ -213,15 +213,17 @@ class Engine:
         """All voices fade out within ``steal_fade_ms``; pending notes are dropped. With the
         device lost (no callback to take them) the callback's inbox is emptied here too."""
         self.worker.panic()
-        if self.silent:
+        out = self.output
+        if out.lost if out is not None else self.audio_error is not None:  # no callback runs
             self.mixer.inbox.clear()
         self.mixer.inbox.append(PanicMsg())
 
     @property
     def silent(self) -> bool:
-        """No callback runs: the device was lost, or it could not be opened."""
+        """The device was lost (notes are dropped until it is back). A device that never
+        opened is not 'lost': notes still render (the window shows them), boundedly."""
         out = self.output
-        return out.lost if out is not None else self.audio_error is not None
+        return out is not None and out.lost
 
     def post(self, event: Event) -> int | None:
         """Post an event object (see :mod:`realtime.engine.events`)."""
