@@ -216,11 +216,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 first, _ = c.status(1.0)
             start_rss, _ = rss_mb(proc.pid)
             warm_up(c, args.notes)  # fill the note cache and the model's arenas first
+            warm = c.sent
             time.sleep(2.0)
             first, _ = c.status(10.0)
             rss_before, _ = rss_mb(proc.pid)
             t0 = time.monotonic()
-            phases = attack(c, paths, args.garbage, args.notes)
+            phases = {"warm_up": warm, **attack(c, paths, args.garbage, args.notes)}
             send_s = time.monotonic() - t0
             time.sleep(2.0)  # let the render worker and the transform thread settle
             status, answer_s = c.status(10.0)
