@@ -21,6 +21,11 @@ them at their exact sample. Nothing here sleeps to schedule: the wait is the que
 timeout, cut short by any new request.
 
 Handoff to the callback: ``inbox.append`` on a ``collections.deque`` (atomic, non-blocking).
+
+Bounds (memory under abuse): at most ``max_pending_renders`` note requests wait for the
+model, ``max_scheduled`` rendered notes wait in the heap and ``max_inbox`` messages wait for
+the callback; a note beyond them is dropped and counted (:mod:`realtime.engine.drops`).
+Note-offs and pedal changes get four times as much room (a note-off must not be lost).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import numpy as np
 
 from realtime.engine.cache import NoteCache
 from realtime.engine.config import EngineConfig
+from realtime.engine.drops import Drops
 from realtime.engine.events import (
     RELEASE,
     AudioClock,
@@ -125,12 +131,19 @@ class RenderWorker:
         self._submitted = 0  # control threads, under _submit_lock
         self._handled = 0  # the worker thread
         self._submit_lock = threading.Lock()
+        self.drops = Drops()
 
     # --- control side ------------------------------------------------------------------------
-    def submit(self, request: NoteRequest | TimedRequest) -> None:
+    def submit(self, request: NoteRequest | TimedRequest) -> bool:
+        """Queue a request; False (and counted) when too many wait already."""
+        room = self.config.max_pending_renders
         with self._submit_lock:  # several control threads may submit at once
+            if self.pending >= (room if isinstance(request, NoteRequest) else 4 * room):
+                self.drops.add("render_queue")
+                return False
             self._submitted += 1
             self.queue.put((self.epoch, request))
+        return True
 
     @property
     def pending(self) -> int:
@@ -300,15 +313,18 @@ class RenderWorker:
                 for r, (audio, _) in zip(part, self._render(part, head=False), strict=True):
                     ready[r.note_id] = (audio, False)
         epoch = self.epoch
+        dropped: set[int] = set()
         for item in batch:
             if self.epoch != epoch:
                 return  # panic meanwhile: drop the rest
             if isinstance(item, NoteRequest):
                 if item.note_id in ready:
                     audio, awaiting = ready[item.note_id]
-                    self._emit_note(item, audio, awaiting, now_frame)
+                    if not self._emit_note(item, audio, awaiting, now_frame):
+                        dropped.add(item.note_id)
             else:
                 self._emit_timed(item, now_frame)
+        later = [(r, t) for r, t in later if r.note_id not in dropped]  # no whole note for them
         for start in range(0, len(later), MAX_BATCH):
             due = later[start : start + MAX_BATCH]
             job = (epoch, [r for r, _ in due], [t for _, t in due])
@@ -386,22 +402,33 @@ class RenderWorker:
             return -1 if f is None else f
         return -1
 
-    def _emit(self, msg: Msg, now_frame: int | None, at: float | None = None) -> None:
-        """``at``: the perf_counter time the message was asked for (its frame came from it)."""
+    def _emit(self, msg: Msg, now_frame: int | None, at: float | None = None) -> bool:
+        """Schedule or hand over a message; False when a bound dropped it (counted).
+        ``at``: the perf_counter time the message was asked for (its frame came from it)."""
+        note = isinstance(msg, ReadyNote)
         if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
+            room = self.config.max_scheduled
             with self._lock:
+                waiting = len(self._waiting)
+                if (waiting >= room) if note else (len(self._heap) - waiting >= 4 * room):
+                    self.drops.add("scheduled")
+                    return False
                 seq = next(self._seq)
                 if at is not None:
                     self._at[seq] = at
                 heapq.heappush(self._heap, (msg.frame, seq, msg))
                 if isinstance(msg, ReadyNote):
                     self._waiting[msg.note_id] = msg
+        elif len(self.inbox) >= (self.config.max_inbox if note else 4 * self.config.max_inbox):
+            self.drops.add("inbox")
+            return False
         else:
             self.inbox.append(msg)
+        return True
 
     def _emit_note(
         self, r: NoteRequest, audio: np.ndarray, awaiting: bool, now: int | None
-    ) -> None:
+    ) -> bool:
         sr = self.config.sample_rate
         msg = ReadyNote(
             r.note_id,
@@ -415,7 +442,7 @@ class RenderWorker:
             arrival=r.arrival if r.live else 0.0,
             target=r.time if r.time is not None else 0.0,
         )
-        self._emit(msg, now, r.time if r.frame is None else None)
+        return self._emit(msg, now, r.time if r.frame is None else None)
 
     def _emit_timed(self, r: TimedRequest, now: int | None) -> None:
         frame = self._frame_of(r.time, r.frame)
@@ -430,5 +457,7 @@ class RenderWorker:
             if waiting is not None:  # still scheduled here: it will start whole
                 waiting.audio = audio
                 waiting.awaiting_full = False
+            elif len(self.inbox) >= self.config.max_inbox // 4:  # whole notes; none taken
+                self.drops.add("inbox")
             else:
                 self.inbox.append(Upgrade(note_id, audio))
