@@ -8,6 +8,13 @@ over the release time) -> FREE. A note may be *scheduled*: it sits in PLAYING wi
 frame in a later block and sounds from that exact sample. A voice playing only the first
 frames of its note (``awaiting_full``) switches to the whole note with a short crossfade
 when it arrives.
+
+Held notes: a sustaining note comes with a loop ``[loop_a, loop_b)`` in its buffer
+(:mod:`realtime.engine.sustain_loop`); while the voice is PLAYING (key or pedal down) its
+read position wraps from ``loop_b`` back to ``loop_a``; once releasing it runs on into the
+note's own release. Pitch bend: the position advances by the mixer's per-sample offsets
+(:class:`realtime.engine.bend.Bend`) and the samples are read with linear interpolation; at
+no bend and a whole-sample position the voice copies samples as before.
 """
 
 from __future__ import annotations
@@ -29,6 +36,14 @@ class Scratch:
         self.xf_in = ((np.arange(crossfade, dtype=np.float32) + 0.5) / crossfade).astype(np.float32)
         self.xf_out = (1.0 - self.xf_in).astype(np.float32)
         self.crossfade = crossfade
+        # bent / fractional reads (float64 throughout: a ufunc mixing float32 and float64
+        # allocates a cast buffer): positions, their floor, the fraction, a mask
+        self.idx = np.zeros(chunk, np.float64)
+        self.flo = np.zeros(chunk, np.float64)
+        self.frac = np.zeros(chunk, np.float32)
+        self.ramp = np.arange(chunk, dtype=np.float64)  # 0, 1, ... (unbent fractional reads)
+        self.ipos = np.zeros(chunk, np.intp)
+        self.mask = np.zeros(chunk, np.bool_)
 
 
 class Voice:
@@ -38,9 +53,12 @@ class Voice:
         "coef",
         "counted",
         "duration",
+        "frac",
         "gain",
         "index",
         "level",
+        "loop_a",
+        "loop_b",
         "note_id",
         "off_frame",
         "old",
@@ -69,6 +87,9 @@ class Voice:
         self.note_id = -1
         self.pitch = -1
         self.pos = 0
+        self.frac = 0.0  # fractional part of the read position (bent playback)
+        self.loop_a = -1
+        self.loop_b = -1
         self.start_frame = 0
         self.off_frame = -1
         self.duration = -1
@@ -98,8 +119,10 @@ class Voice:
         arrival: float,
         order: int,
         target: float = 0.0,
+        loop: tuple[int, int] | None = None,
     ) -> None:
         self.free()
+        self._set_loop(loop)
         self.state = PLAYING
         self.note_id = note_id
         self.pitch = pitch
@@ -126,17 +149,30 @@ class Voice:
             self.coef = coef
         self.counted = False
 
-    def upgrade(self, audio: np.ndarray, crossfade: int) -> None:
+    def _set_loop(self, loop: tuple[int, int] | None) -> None:
+        if loop is not None and 0 <= loop[0] < loop[1]:
+            self.loop_a, self.loop_b = loop
+        else:
+            self.loop_a = self.loop_b = -1
+
+    def upgrade(
+        self, audio: np.ndarray, crossfade: int, loop: tuple[int, int] | None = None
+    ) -> None:
         """Switch from the first frames to the whole note at the current position."""
         if self.started:
             self.old = self.src
             self.xf_left = crossfade
         self.src = audio
+        self._set_loop(loop)
         self.awaiting_full = False
 
-    def mix(self, out: np.ndarray, frame0: int, s: Scratch) -> int:
+    def mix(
+        self, out: np.ndarray, frame0: int, s: Scratch, offsets: np.ndarray | None = None
+    ) -> int:
         """Add this voice to ``out (n,)`` which holds frames ``frame0 .. frame0 + n``.
-        Returns the onset offset in ``out`` when the note starts here, else -1."""
+        ``offsets (n + 1,)``: the read position's advance at each frame of the chunk (pitch
+        bend), None for one sample per frame. Returns the onset offset in ``out`` when the
+        note starts here, else -1."""
         n = out.shape[0]
         end = frame0 + n
         if self.start_frame >= end:
@@ -154,38 +190,41 @@ class Voice:
             if r < a:
                 r = a
             if r > a:
-                self._segment(out, a, r, s)
+                self._segment(out, a, r, s, offsets)
             self.state = RELEASING
             a = r
         if a < n and self.state != FREE:
-            self._segment(out, a, n, s)
+            self._segment(out, a, n, s, offsets)
         return onset
 
-    def _segment(self, out: np.ndarray, a: int, b: int, s: Scratch) -> None:
+    def _segment(
+        self, out: np.ndarray, a: int, b: int, s: Scratch, offsets: np.ndarray | None
+    ) -> None:
         src = self.src
         if src is None:
             self.free()
             return
         m = b - a
         pos = self.pos
-        k = src.shape[0] - pos
-        if k > m:
-            k = m
         releasing = self.state == RELEASING
+        t = s.tmp[:m]
+        if offsets is None and self.frac == 0.0:
+            k = self._copy(t, m)
+        else:
+            k = self._interpolate(t, m, s, offsets, a)
         if k > 0:
             t = s.tmp[:k]
             if releasing:
                 e = s.env[:k]
                 np.power(self.coef, s.steps[:k], out=e)
                 np.multiply(e, self.level * self.gain, out=e)
-                np.multiply(src[pos : pos + k], e, out=t)
+                np.multiply(t, e, out=t)
             else:
-                np.multiply(src[pos : pos + k], self.gain, out=t)
+                np.multiply(t, self.gain, out=t)
             if self.xf_left > 0:
                 self._crossfade(t, pos, k, releasing, s)
             seg = out[a : a + k]
             np.add(seg, t, out=seg)
-        self.pos = pos + m
         if releasing:
             self.level *= self.coef**m
             if self.level < SILENT:
@@ -193,6 +232,89 @@ class Voice:
                 return
         if self.pos >= src.shape[0] and not self.awaiting_full:
             self.free()
+
+    def _looping(self) -> bool:
+        return self.loop_b > 0 and self.state == PLAYING and self.src is not None
+
+    def _copy(self, t: np.ndarray, m: int) -> int:
+        """Copy the next ``m`` samples into ``t``, wrapping at the loop while held; returns
+        how many the buffer had (fewer at its end). Advances ``pos`` by ``m``."""
+        src = self.src
+        assert src is not None
+        n = src.shape[0]
+        looping = self._looping()
+        p = self.pos
+        filled = 0
+        while filled < m:
+            limit = self.loop_b if looping and p < self.loop_b else n
+            c = limit - p
+            if c > m - filled:
+                c = m - filled
+            if c <= 0:
+                break
+            np.copyto(t[filled : filled + c], src[p : p + c])
+            filled += c
+            p += c
+            if looping and p >= self.loop_b:
+                p -= self.loop_b - self.loop_a
+        self.pos = p + (m - filled)  # past the end: time still runs (head awaiting its note)
+        return filled
+
+    def _interpolate(
+        self, t: np.ndarray, m: int, s: Scratch, offsets: np.ndarray | None, a: int
+    ) -> int:
+        """Read ``m`` samples at the bent positions into ``t`` (linear interpolation),
+        wrapping at the loop while held; returns how many lie inside the buffer."""
+        src = self.src
+        assert src is not None
+        n = src.shape[0]
+        start = self.pos + self.frac
+        idx = s.idx[:m]
+        if offsets is None:
+            np.add(s.ramp[:m], start, out=idx)
+            advance = float(m)
+        else:
+            np.subtract(offsets[a : a + m], offsets[a] - start, out=idx)
+            advance = float(offsets[a + m] - offsets[a])
+        end = start + advance
+        if self._looping():
+            span = float(self.loop_b - self.loop_a)
+            if idx[m - 1] >= self.loop_b:  # src[loop_b] == src[loop_a]: reading across is exact
+                # idx -= span * floor(max(idx - a, 0) / span): positions before the loop
+                # and inside it stay, those past its end come back (no masked ufuncs: they
+                # allocate)
+                flo = s.flo[:m]
+                np.subtract(idx, self.loop_a, out=flo)
+                np.maximum(flo, 0.0, out=flo)
+                np.divide(flo, span, out=flo)
+                np.floor(flo, out=flo)
+                np.multiply(flo, span, out=flo)
+                np.subtract(idx, flo, out=idx)
+            if end >= self.loop_b:
+                end = self.loop_a + (end - self.loop_a) % span
+        k = m
+        if idx[m - 1] >= n - 1:  # the end of the buffer (not looping: positions rise)
+            mask = s.mask[:m]
+            np.greater_equal(idx, n - 1, out=mask)
+            k = m - int(np.count_nonzero(mask))
+        if k > 0:
+            flo, ip, pos = s.flo[:k], s.ipos[:k], idx[:k]
+            np.floor(pos, out=flo)
+            np.copyto(ip, flo, casting="unsafe")
+            np.subtract(pos, flo, out=pos)
+            frac = s.frac[:k]
+            np.copyto(frac, pos, casting="same_kind")
+            tk, t2 = t[:k], s.tmp2[:k]
+            np.take(src, ip, out=tk, mode="clip")
+            np.add(ip, 1, out=ip)
+            np.take(src, ip, out=t2, mode="clip")
+            np.subtract(t2, tk, out=t2)
+            np.multiply(t2, frac, out=t2)
+            np.add(tk, t2, out=tk)
+        whole = int(end)
+        self.pos = whole
+        self.frac = end - whole
+        return k
 
     def _crossfade(self, t: np.ndarray, pos: int, k: int, releasing: bool, s: Scratch) -> None:
         """Blend the last frames of the old source out while the new one fades in."""
