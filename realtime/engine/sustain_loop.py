@@ -137,7 +137,8 @@ def best_start(y: np.ndarray, nominal: int, end: int, span: int, width: int) -> 
         return max(lo, min(nominal, end - 1))
     seg = y[lo : hi + width].astype(np.float64)
     dots = np.correlate(seg, ref, mode="valid")
-    energy = np.convolve(seg * seg, np.ones(width), mode="valid")
+    run = np.concatenate([[0.0], np.cumsum(seg * seg)])
+    energy = run[width:] - run[:-width]  # each candidate's energy over ``width`` samples
     score = dots / np.sqrt(np.maximum(energy, 1e-12))
     return lo + int(np.argmax(score))
 
