@@ -48,6 +48,8 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument("--styles", default=None, help="comma-separated styles (default: all)")
     ap.add_argument("--paths", default="midi,osc", help="note sources: midi, osc (default both)")
     ap.add_argument("--figure", type=Path, default=None, help="PNG of the held-note envelopes")
+    ap.add_argument("--voices", type=int, default=32, help="held voices for the callback cost")
+    ap.add_argument("--no-callback", action="store_true", help="skip the callback cost")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return ap
@@ -178,6 +180,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
             out["sustaining"][style] = {"pitch": pitch, "runs": runs}
             loop_ms.extend(engine.worker.loop_ms.values().tolist())
             render_ms.extend(engine.meter.render_ms.values().tolist())
+    if not args.no_callback:
+        say("callback cost with held and bent voices ...")
+        out["callback"] = callback_cost(
+            renderer, sr, [s for s in styles if table.get(s)], args.voices
+        )
     out["loop_ms_p50"] = round(float(np.median(loop_ms)), 2) if loop_ms else None
     out["render_ms_p50"] = round(float(np.median(render_ms)), 2) if render_ms else None
     out["wall_s"] = round(time.perf_counter() - t0, 1)
@@ -185,6 +192,40 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
     if args.figure is not None:
         figure(out, args.figure)
     return out
+
+
+def callback_cost(
+    renderer: NoteRenderer, sr: int, styles: list[str], voices: int = 32
+) -> dict[str, Any]:
+    """Median time of the audio callback per 256-frame block over one second with ``voices``
+    notes sounding: played once (the first second of the notes), held (looping, after 1.2 s)
+    and held and bent (interpolated reads)."""
+    blocks = round(sr / 256)
+    block = np.zeros((256, 1), np.float32)
+    result: dict[str, Any] = {"voices": voices, "block_ms": round(256 / sr * 1e3, 3)}
+    for case in ("plain", "held", "bent"):
+        cfg = EngineConfig(sample_rate=sr, channels=1, seed=0, max_voices=voices)
+        engine = Engine(renderer, cfg.with_(hold=case != "plain"))
+        style = styles[0] if styles else renderer.style_names[0]
+        engine.set("style", [1.0 if s == style else 0.0 for s in renderer.style_names])
+        low, high = dict(getattr(renderer, "style_ranges", {}) or {}).get(style, (48, 84))
+        for i in range(voices):
+            engine.note_on(low + i % max(1, high - low + 1), 100)
+        if case == "bent":
+            engine.bend(0.5)
+        engine.worker.drain(0)
+        warm = 0 if case == "plain" else round(1.2 * sr / 256)  # held: into the loops
+        for _ in range(warm):
+            engine.process(block)
+        times = []
+        for _ in range(blocks):
+            t0 = time.perf_counter()
+            engine.process(block)
+            times.append(time.perf_counter() - t0)
+        result[f"{case}_ms_p50"] = round(float(np.median(times)) * 1e3, 4)
+        result[f"{case}_voices"] = engine.mixer.pool.count()
+    result["load_bent"] = round(result["bent_ms_p50"] / result["block_ms"], 4)
+    return result
 
 
 def summary(out: dict[str, Any]) -> dict[str, Any]:
