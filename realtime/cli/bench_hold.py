@@ -243,6 +243,7 @@ def summary(out: dict[str, Any]) -> dict[str, Any]:
         "worst_jump_ratio": max((r["jump_ratio"] for r in runs), default=None),
         "worst_seam_ratio": max((r["seam_ratio"] or 0.0 for r in runs), default=None),
         "worst_release_s": max((r["release_40db_s"] for r in runs), default=None),
+        "worst_release_jump_ratio": max((r["release_jump_ratio"] for r in runs), default=None),
         "decaying_ok": sum(d["ok"] for d in out["decaying"].values()),
         "bend_ok": sum(b["ok"] for b in bends),
         "bend_click_ok": sum(b["click_ok"] for b in bends),

@@ -13,7 +13,8 @@ its note-off at ``off`` seconds after the onset; ``release`` is the preset's rel
   without any seam, so ``seam_ok`` also compares with the note as the model renders it:
   its largest step over its held part (``note_jump``, from :func:`note_jump`);
 - *release*: after the note-off the level (10 ms windows) falls 40 dB below the sustain
-  level, and stays there, within ``release + 0.5`` s.
+  level, and stays there, within ``release + 0.5`` s, and no step in the 50 ms after the
+  note-off is larger than the largest before it (leaving the loop does not click).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def check_hold(
     first = float(np.abs(np.diff(x[:sr])).max())
     later = float(np.abs(np.diff(x[sr : round(off * sr)])).max(initial=0.0))
     fall = _release_time(x[round(off * sr) :], sr, sustain - RELEASE_DROP_DB)
+    i = round(off * sr)
+    at_off = float(np.abs(np.diff(x[i - 1 : i + round(0.05 * sr)])).max(initial=0.0))
     return {
         "seconds": off,
         "sustain_db": round(sustain, 2),
@@ -68,11 +71,12 @@ def check_hold(
         "jump_sustain": round(later, 5),
         "jump_ratio": round(later / first, 3) if first > 0 else math.inf,
         "release_40db_s": round(fall, 3),
+        "release_jump_ratio": round(at_off / later, 3) if later > 0 else math.inf,
         "level_ok": deviation <= TOLERANCE_DB,
         "click_ok": later <= first,
         "seam_ratio": None if not note_jump else round(later / note_jump, 3),
         "seam_ok": note_jump is not None and later <= note_jump,
-        "release_ok": fall <= release + RELEASE_SLACK_S,
+        "release_ok": fall <= release + RELEASE_SLACK_S and at_off <= max(first, later),
         "levels_db": [round(float(v), 2) for v in held],
     }
 

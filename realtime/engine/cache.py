@@ -9,6 +9,8 @@ import numpy as np
 
 from realtime.renderer import NoteControls
 
+Loop = tuple[int, int, float, float]  # a held note's loop: start, end, period, exit (samples)
+
 
 class NoteCache:
     """Least-recently-used store of device-rate notes, bounded in bytes.
@@ -20,7 +22,7 @@ class NoteCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._items: OrderedDict[NoteControls, np.ndarray] = OrderedDict()
-        self._loops: dict[NoteControls, tuple[int, int]] = {}  # held notes' loop points
+        self._loops: dict[NoteControls, Loop] = {}  # held notes' loop points
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -36,13 +38,13 @@ class NoteCache:
             self.hits += 1
             return audio
 
-    def loop(self, key: NoteControls) -> tuple[int, int] | None:
+    def loop(self, key: NoteControls) -> Loop | None:
         """The loop of a cached held note (None: it plays once)."""
         with self._lock:
             return self._loops.get(key)
 
     def put(
-        self, key: NoteControls, audio: np.ndarray, loop: tuple[int, int] | None = None
+        self, key: NoteControls, audio: np.ndarray, loop: Loop | None = None
     ) -> None:
         if audio.nbytes > self.max_bytes:
             return

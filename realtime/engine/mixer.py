@@ -52,6 +52,7 @@ from realtime.engine.stats import EngineStats
 from realtime.engine.voice import FREE, Scratch
 
 _perf = time.perf_counter
+EXIT_CROSSFADE_MS = 10.0  # a held note let go: from its loop into its own release
 
 
 def db_to_gain(db: float) -> float:
@@ -70,7 +71,9 @@ class Mixer:
         self.inbox: deque[Msg] = deque()
         self.inbox_per_block = config.inbox_per_block
         self.pool = VoicePool(config.max_voices, config.tail_voices)
-        self.scratch = Scratch(config.chunk, config.frames(config.crossfade_ms))
+        self.scratch = Scratch(
+            config.chunk, config.frames(config.crossfade_ms), config.frames(EXIT_CROSSFADE_MS)
+        )
         self.mono = np.zeros(config.chunk, np.float32)
         self.bend = Bend(config.chunk)
         self.gain_buf = np.zeros(config.chunk, np.float32)

@@ -103,11 +103,29 @@ def sustains(env: Envelope, sample_rate: int) -> bool:
 
 @dataclass(frozen=True)
 class Loop:
-    """A looped buffer and its loop ``[start, end)`` (samples of ``audio``)."""
+    """A looped buffer, its loop ``[start, end)`` (samples of ``audio``) and the pitch
+    period in samples (0 when the stretch is not periodic): a voice let go inside the loop
+    leaves it for the same phase ``exit`` samples after ``end``, just before the note's own
+    release."""
 
     audio: np.ndarray
     start: int
     end: int
+    period: float = 0.0
+    exit: float = 0.0  # samples after ``end`` where the note's release nears: whole periods
+
+
+def period_of(x: np.ndarray, sample_rate: int) -> float:
+    """The pitch period (samples) of a steady stretch: YIN on one frame (0: aperiodic)."""
+    from realtime.transform.pitch import _pick_lag, cmnd
+
+    window = max(8, round(0.046 * sample_rate))
+    max_lag = min(round(sample_rate / MIN_HZ), window)
+    if x.shape[0] < window + max_lag:
+        return 0.0
+    row = cmnd(x[None, : window + max_lag], window, max_lag)[0]
+    lag, aperiodicity = _pick_lag(row, max(2, sample_rate // 4500), 0.15)
+    return float(lag) if aperiodicity < 0.3 else 0.0
 
 
 def steadiest(env: Envelope, length: int, last: int) -> int | None:
@@ -165,7 +183,11 @@ def find_loop(y: np.ndarray, sample_rate: int, env: Envelope | None = None) -> L
     l0 = best_start(y, nominal, l1, span, width)
     if l1 - l0 < 2 * x:
         return None
-    return Loop(build_looped(y, l0, l1, x), l1, l1 + (l1 - l0))
+    period = period_of(y[l0:l1], sample_rate)
+    # a voice let go joins the note a little before its own release begins, in phase
+    room = max(0, env.release_start * fr - l1 - x)
+    exit_ = math.floor(room / period) * period if period > 0 else 0.0
+    return Loop(build_looped(y, l0, l1, x), l1, l1 + (l1 - l0), period, exit_)
 
 
 def build_looped(y: np.ndarray, l0: int, l1: int, x: int) -> np.ndarray:

@@ -11,10 +11,12 @@ when it arrives.
 
 Held notes: a sustaining note comes with a loop ``[loop_a, loop_b)`` in its buffer
 (:mod:`realtime.engine.sustain_loop`); while the voice is PLAYING (key or pedal down) its
-read position wraps from ``loop_b`` back to ``loop_a``; once releasing it runs on into the
-note's own release. Pitch bend: the position advances by the mixer's per-sample offsets
-(:class:`realtime.engine.bend.Bend`) and the samples are read with linear interpolation; at
-no bend and a whole-sample position the voice copies samples as before.
+read position wraps from ``loop_b`` back to ``loop_a``; at the note-off it crossfades (2 ms)
+to the same phase just after the loop's end, so the note's own remainder and release follow
+at once (under the preset's release envelope). Pitch bend: the position advances by the
+mixer's per-sample offsets (:class:`realtime.engine.bend.Bend`) and the samples are read
+with linear interpolation; at no bend and a whole-sample position the voice copies samples
+as before.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ SILENT = 1e-4  # -80 dB: a releasing voice below this is done
 class Scratch:
     """The callback's preallocated work buffers, ``chunk`` frames each."""
 
-    def __init__(self, chunk: int, crossfade: int) -> None:
+    def __init__(self, chunk: int, crossfade: int, exit_crossfade: int = 0) -> None:
         self.tmp = np.zeros(chunk, np.float32)
         self.tmp2 = np.zeros(chunk, np.float32)
         self.env = np.zeros(chunk, np.float32)
@@ -36,6 +38,9 @@ class Scratch:
         self.xf_in = ((np.arange(crossfade, dtype=np.float32) + 0.5) / crossfade).astype(np.float32)
         self.xf_out = (1.0 - self.xf_in).astype(np.float32)
         self.crossfade = crossfade
+        self.exit_crossfade = exit_crossfade or crossfade  # leaving a loop at a note-off
+        self.ramp32 = np.zeros(chunk, np.float32)  # a crossfade's gains, made per chunk
+        self.ramp32_out = np.zeros(chunk, np.float32)
         # bent / fractional reads (float64 throughout: a ufunc mixing float32 and float64
         # allocates a cast buffer): positions, their floor, the fraction, a mask
         self.idx = np.zeros(chunk, np.float64)
@@ -53,6 +58,7 @@ class Voice:
         "coef",
         "counted",
         "duration",
+        "exit_at",
         "frac",
         "gain",
         "index",
@@ -63,6 +69,7 @@ class Voice:
         "off_frame",
         "old",
         "order",
+        "period",
         "pitch",
         "pos",
         "src",
@@ -72,6 +79,8 @@ class Voice:
         "sustained",
         "target",
         "xf_left",
+        "xf_len",
+        "xf_pos",
     )
 
     def __init__(self, index: int) -> None:
@@ -90,6 +99,8 @@ class Voice:
         self.frac = 0.0  # fractional part of the read position (bent playback)
         self.loop_a = -1
         self.loop_b = -1
+        self.period = 0.0  # the loop's pitch period in samples (0: unknown)
+        self.exit_at = 0.0  # where a note-off joins the note after the loop (whole periods)
         self.start_frame = 0
         self.off_frame = -1
         self.duration = -1
@@ -104,6 +115,8 @@ class Voice:
         self.counted = True  # counts toward polyphony (False once stolen)
         self.awaiting_full = False
         self.xf_left = 0
+        self.xf_pos = -1  # the old source's read position in a crossfade (-1: same as pos)
+        self.xf_len = 0  # the crossfade's length (frames)
 
     def start(
         self,
@@ -119,7 +132,7 @@ class Voice:
         arrival: float,
         order: int,
         target: float = 0.0,
-        loop: tuple[int, int] | None = None,
+        loop: tuple[int, int, float, float] | None = None,
     ) -> None:
         self.free()
         self._set_loop(loop)
@@ -149,19 +162,22 @@ class Voice:
             self.coef = coef
         self.counted = False
 
-    def _set_loop(self, loop: tuple[int, int] | None) -> None:
+    def _set_loop(self, loop: tuple[int, int, float, float] | None) -> None:
+        """``(start, end, period, exit)`` of a held note's loop, or None."""
         if loop is not None and 0 <= loop[0] < loop[1]:
-            self.loop_a, self.loop_b = loop
+            self.loop_a, self.loop_b = int(loop[0]), int(loop[1])
+            self.period, self.exit_at = float(loop[2]), float(loop[3])
         else:
             self.loop_a = self.loop_b = -1
+            self.period = self.exit_at = 0.0
 
     def upgrade(
-        self, audio: np.ndarray, crossfade: int, loop: tuple[int, int] | None = None
+        self, audio: np.ndarray, crossfade: int, loop: tuple[int, int, float, float] | None = None
     ) -> None:
         """Switch from the first frames to the whole note at the current position."""
         if self.started:
             self.old = self.src
-            self.xf_left = crossfade
+            self.xf_left = self.xf_len = crossfade
         self.src = audio
         self._set_loop(loop)
         self.awaiting_full = False
@@ -192,6 +208,8 @@ class Voice:
             if r > a:
                 self._segment(out, a, r, s, offsets)
             self.state = RELEASING
+            if offsets is None:
+                self._leave_loop(s.exit_crossfade)
             a = r
         if a < n and self.state != FREE:
             self._segment(out, a, n, s, offsets)
@@ -232,6 +250,27 @@ class Voice:
                 return
         if self.pos >= src.shape[0] and not self.awaiting_full:
             self.free()
+
+    def _leave_loop(self, crossfade: int) -> None:
+        """Note-off inside the loop: go on at the same phase in the note after the loop's
+        end, just before its own release, with a short crossfade (the loop and ``exit_at``
+        are whole numbers of periods, so ``loop_b + exit_at + (pos - loop_a) mod period``
+        is in phase)."""
+        src = self.src
+        if (
+            src is None
+            or self.period <= 0.0
+            or not self.loop_a <= self.pos < self.loop_b
+            or self.xf_left > 0
+        ):
+            return
+        target = self.loop_b + round(self.exit_at + (self.pos - self.loop_a) % self.period)
+        if target + crossfade >= src.shape[0]:
+            return
+        self.old = src
+        self.xf_pos = self.pos
+        self.pos = target
+        self.xf_left = self.xf_len = crossfade
 
     def _looping(self) -> bool:
         return self.loop_b > 0 and self.state == PLAYING and self.src is not None
@@ -319,16 +358,26 @@ class Voice:
     def _crossfade(self, t: np.ndarray, pos: int, k: int, releasing: bool, s: Scratch) -> None:
         """Blend the last frames of the old source out while the new one fades in."""
         j = self.xf_left if self.xf_left < k else k
-        off = s.crossfade - self.xf_left
+        off = self.xf_len - self.xf_left
+        if self.xf_len == s.crossfade:
+            w_in, w_out = s.xf_in[off : off + j], s.xf_out[off : off + j]
+        else:  # another length (leaving a loop): its gains (off + i + 0.5) / len, made here
+            w_in, w_out = s.ramp32[:j], s.ramp32_out[:j]
+            np.add(s.steps[:j], off - 0.5, out=w_in)
+            np.multiply(w_in, 1.0 / self.xf_len, out=w_in)
+            np.subtract(1.0, w_in, out=w_out)
         head = t[:j]
-        np.multiply(head, s.xf_in[off : off + j], out=head)
+        np.multiply(head, w_in, out=head)
         old = self.old
+        if self.xf_pos >= 0:  # leaving a loop: the old read goes on from its own place
+            pos = self.xf_pos
+            self.xf_pos += j
         if old is not None and pos < old.shape[0]:
             jo = old.shape[0] - pos
             if jo > j:
                 jo = j
             o = s.tmp2[:jo]
-            np.multiply(old[pos : pos + jo], s.xf_out[off : off + jo], out=o)
+            np.multiply(old[pos : pos + jo], w_out[:jo], out=o)
             if releasing:
                 np.multiply(o, s.env[:jo], out=o)
             else:
@@ -338,3 +387,4 @@ class Voice:
         self.xf_left -= j
         if self.xf_left <= 0:
             self.old = None
+            self.xf_pos = -1

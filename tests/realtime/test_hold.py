@@ -109,6 +109,22 @@ def test_a_held_note_sustains_until_note_off_then_releases(seconds: float) -> No
     assert eng.worker.loops == 1 and eng.meter.errors == 0
 
 
+def test_note_off_leaves_the_loop_for_the_notes_own_release() -> None:
+    """With a long preset release (3 s: -20 dB after 1 s) the note still ends with its own
+    release (the renderer's falls to silence in 0.37 s), joined without a click."""
+    eng = make_engine(HeldRenderer())
+    y = hold(eng, 3.0, release=3.0)
+    loop = eng.cache.loop(next(iter(eng.cache._items)))
+    assert loop is not None and loop[2] == pytest.approx(SR / 440.0, rel=0.01)
+    assert loop[3] > 0 and loop[3] / loop[2] == pytest.approx(round(loop[3] / loop[2]))
+    off = round(3.0 * SR)
+    sustain = windows_db(y[SR:off]).max()
+    after = windows_db(y[off + round(0.45 * SR) :], 0.05)
+    assert after.max(initial=-200) < sustain - 40  # or the note has already ended
+    steps = np.abs(np.diff(y[off - SR // 2 : off + SR // 50]))
+    assert steps.max() <= np.abs(np.diff(y[SR : off - SR // 2])).max() * 1.02
+
+
 def test_memory_of_a_held_note_does_not_grow() -> None:
     eng = make_engine(HeldRenderer())
     eng.note_on(69, 100)
@@ -262,10 +278,11 @@ def test_callback_allocates_nothing_while_notes_loop_and_bend() -> None:
             eng.process(out)
         steady, _ = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
-        for k in range(60):  # wraps, bends up and down, a release
-            eng.mixer.bend.set(-1.5 if k % 2 else 1.2, -1, eng.mixer.frame)
-            if k == 30:
-                eng.mixer.inbox.append(Release(60, -1))
+        for k in range(60):  # wraps, bends up and down, releases bent and not
+            bent = k < 40
+            eng.mixer.bend.set((-1.5 if k % 2 else 1.2) if bent else 0.0, -1, eng.mixer.frame)
+            if k in (30, 45):  # the second leaves its loop for the note's own release
+                eng.mixer.inbox.append(Release(60 if k == 30 else 61, -1))
             eng.process(out)
         current, peak = tracemalloc.get_traced_memory()
     finally:
