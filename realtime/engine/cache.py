@@ -9,7 +9,9 @@ import numpy as np
 
 from realtime.renderer import NoteControls
 
-Loop = tuple[int, int, float, float]  # a held note's loop: start, end, period, exit (samples)
+# a held note's loop (samples of its buffer): start, end, pitch period, where a note-off
+# joins the note after the loop, how long the note's own release lasts from there
+Loop = tuple[int, int, float, float, int]
 
 
 class NoteCache:

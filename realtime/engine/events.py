@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from realtime.engine.cache import Loop
 from realtime.renderer import NoteControls
 
 
@@ -113,7 +114,7 @@ class ReadyNote(Msg):
         duration_frames: int,
         arrival: float,
         target: float = 0.0,
-        loop: tuple[int, int, float, float] | None = None,
+        loop: Loop | None = None,
     ) -> None:
         super().__init__(READY, frame)
         self.loop = loop  # [start, end) of a held note's loop in ``audio``, or None
@@ -134,7 +135,7 @@ class Upgrade(Msg):
     __slots__ = ("audio", "loop", "note_id")
 
     def __init__(
-        self, note_id: int, audio: np.ndarray, loop: tuple[int, int, float, float] | None = None
+        self, note_id: int, audio: np.ndarray, loop: Loop | None = None
     ) -> None:
         super().__init__(UPGRADE, -1)
         self.note_id = note_id

@@ -113,6 +113,7 @@ class Loop:
     end: int
     period: float = 0.0
     exit: float = 0.0  # samples after ``end`` where the note's release nears: whole periods
+    tail: int = 0  # samples from that point until the note is 60 dB below its peak
 
 
 def period_of(x: np.ndarray, sample_rate: int) -> float:
@@ -187,7 +188,9 @@ def find_loop(y: np.ndarray, sample_rate: int, env: Envelope | None = None) -> L
     # a voice let go joins the note a little before its own release begins, in phase
     room = max(0, env.release_start * fr - l1 - x)
     exit_ = math.floor(room / period) * period if period > 0 else 0.0
-    return Loop(build_looped(y, l0, l1, x), l1, l1 + (l1 - l0), period, exit_)
+    quiet = int(np.flatnonzero(env.db >= env.peak_db - 60.0)[-1]) + 1
+    tail = max(0, quiet * fr - l1 - round(exit_))
+    return Loop(build_looped(y, l0, l1, x), l1, l1 + (l1 - l0), period, exit_, tail)
 
 
 def build_looped(y: np.ndarray, l0: int, l1: int, x: int) -> np.ndarray:

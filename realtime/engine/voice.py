@@ -21,7 +21,11 @@ as before.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from realtime.engine.cache import Loop
 
 FREE, PLAYING, RELEASING = 0, 1, 2
 SILENT = 1e-4  # -80 dB: a releasing voice below this is done
@@ -59,6 +63,7 @@ class Voice:
         "counted",
         "duration",
         "exit_at",
+        "exit_tail",
         "frac",
         "gain",
         "index",
@@ -101,6 +106,7 @@ class Voice:
         self.loop_b = -1
         self.period = 0.0  # the loop's pitch period in samples (0: unknown)
         self.exit_at = 0.0  # where a note-off joins the note after the loop (whole periods)
+        self.exit_tail = 0  # the note's own release from there, to -60 dB (frames)
         self.start_frame = 0
         self.off_frame = -1
         self.duration = -1
@@ -132,7 +138,7 @@ class Voice:
         arrival: float,
         order: int,
         target: float = 0.0,
-        loop: tuple[int, int, float, float] | None = None,
+        loop: Loop | None = None,
     ) -> None:
         self.free()
         self._set_loop(loop)
@@ -162,17 +168,18 @@ class Voice:
             self.coef = coef
         self.counted = False
 
-    def _set_loop(self, loop: tuple[int, int, float, float] | None) -> None:
-        """``(start, end, period, exit)`` of a held note's loop, or None."""
+    def _set_loop(self, loop: Loop | None) -> None:
+        """``(start, end, period, exit, tail)`` of a held note's loop, or None."""
         if loop is not None and 0 <= loop[0] < loop[1]:
             self.loop_a, self.loop_b = int(loop[0]), int(loop[1])
-            self.period, self.exit_at = float(loop[2]), float(loop[3])
+            self.period, self.exit_at, self.exit_tail = float(loop[2]), float(loop[3]), loop[4]
         else:
             self.loop_a = self.loop_b = -1
             self.period = self.exit_at = 0.0
+            self.exit_tail = 0
 
     def upgrade(
-        self, audio: np.ndarray, crossfade: int, loop: tuple[int, int, float, float] | None = None
+        self, audio: np.ndarray, crossfade: int, loop: Loop | None = None
     ) -> None:
         """Switch from the first frames to the whole note at the current position."""
         if self.started:
@@ -255,11 +262,13 @@ class Voice:
         """Note-off inside the loop: go on at the same phase in the note after the loop's
         end, just before its own release, with a short crossfade (the loop and ``exit_at``
         are whole numbers of periods, so ``loop_b + exit_at + (pos - loop_a) mod period``
-        is in phase)."""
+        is in phase). A preset release more than twice as long as the note's own keeps
+        the loop, faded by the release envelope: long releases stay the player's choice."""
         src = self.src
         if (
             src is None
             or self.period <= 0.0
+            or (0.0 < self.coef < 1.0 and -3.0 / math.log10(self.coef) > 2.0 * self.exit_tail)
             or not self.loop_a <= self.pos < self.loop_b
             or self.xf_left > 0
         ):

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from realtime.engine.cache import NoteCache
+from realtime.engine.cache import Loop, NoteCache
 from realtime.engine.config import EngineConfig
 from realtime.engine.events import (
     BEND,
@@ -63,7 +63,7 @@ from realtime.engine.sustain_loop import envelope, find_loop, sustains
 from realtime.renderer import NoteControls, NoteRenderer
 
 MAX_BATCH = 16  # notes per model call
-LoopPoints = tuple[int, int, float, float] | None  # held note: loop start, end, period, exit
+LoopPoints = Loop | None  # a held note's loop (realtime.engine.cache.Loop)
 
 
 @dataclass(frozen=True)
@@ -368,7 +368,7 @@ class RenderWorker:
         if loop is None:
             return audio, None
         self.loops += 1
-        return loop.audio, (loop.start, loop.end, loop.period, loop.exit)
+        return loop.audio, (loop.start, loop.end, loop.period, loop.exit, loop.tail)
 
     def _prepare(self, raw: np.ndarray, trim: int | None, *, whole: bool) -> tuple[np.ndarray, int]:
         x = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)

@@ -110,19 +110,26 @@ def test_a_held_note_sustains_until_note_off_then_releases(seconds: float) -> No
 
 
 def test_note_off_leaves_the_loop_for_the_notes_own_release() -> None:
-    """With a long preset release (3 s: -20 dB after 1 s) the note still ends with its own
-    release (the renderer's falls to silence in 0.37 s), joined without a click."""
-    eng = make_engine(HeldRenderer())
-    y = hold(eng, 3.0, release=3.0)
-    loop = eng.cache.loop(next(iter(eng.cache._items)))
+    """The note ends with its own release (the renderer's falls to silence), joined without
+    a click, unless the preset release is more than twice as long: then the loop fades."""
+    probe = make_engine(HeldRenderer())
+    hold(probe, 1.5)
+    loop = probe.cache.loop(next(iter(probe.cache._items)))
     assert loop is not None and loop[2] == pytest.approx(SR / 440.0, rel=0.01)
     assert loop[3] > 0 and loop[3] / loop[2] == pytest.approx(round(loop[3] / loop[2]))
+    tail = loop[4] / SR  # the note's own release, to -60 dB
+
     off = round(3.0 * SR)
+    y = hold(make_engine(HeldRenderer()), 3.0, release=1.9 * tail)
     sustain = windows_db(y[SR:off]).max()
-    after = windows_db(y[off + round(0.45 * SR) :], 0.05)
-    assert after.max(initial=-200) < sustain - 40  # or the note has already ended
+    after = windows_db(y[off + round(tail * SR) :], 0.05)
+    assert after.max(initial=-200) < sustain - 45  # the preset alone: only -32 dB by then
     steps = np.abs(np.diff(y[off - SR // 2 : off + SR // 50]))
     assert steps.max() <= np.abs(np.diff(y[SR : off - SR // 2])).max() * 1.02
+
+    y = hold(make_engine(HeldRenderer()), 3.0, release=3.0)  # a long release: the loop fades
+    later = windows_db(y[off + round(tail * SR) : off + round((tail + 0.1) * SR)], 0.05)
+    assert later.min() > sustain - 20  # -60 dB per 3 s
 
 
 def test_memory_of_a_held_note_does_not_grow() -> None:
