@@ -13,8 +13,8 @@ writes a *looped buffer*::
 The loop copy's first ``X`` samples are crossfaded (raised cosine) from the samples that
 follow ``L1`` in the note, so every way out of ``B - 1`` is continuous: back to ``A`` while
 the key is held, on to the note's own remainder and release once it is let go. Its level
-is tilted so that both ends sit at the level of ``L1`` (no pumping when the sustain drifts
-a little). The voice only moves a read position: the callback never allocates, and a note
+is tilted so that both ends meet at one level (no pumping when the sustain drifts a
+little), only ever by lowering a gain (no sample step grows). The voice only moves a read position: the callback never allocates, and a note
 held for any length costs the same memory (at most the note plus one loop).
 
 Shapes: ``y (samples,)`` float32 at ``sample_rate``. Levels in dB re full scale.
@@ -142,7 +142,8 @@ def steadiest(env: Envelope, length: int, last: int) -> int | None:
     resid = win - win.mean(axis=1, keepdims=True) - slope[:, None] * t
     drift = np.abs(slope) * length  # dB across the window
     below = env.peak_db - win.mean(axis=1)  # prefer the louder, fuller part
-    score = resid.std(axis=1) + 0.5 * drift + 0.05 * below
+    rise = np.maximum(slope, 0.0) * length  # a rising loop is lifted at its start: louder steps
+    score = resid.std(axis=1) + 0.5 * drift + 1.0 * rise + 0.05 * below
     return lo + int(np.argmin(score))
 
 
@@ -194,20 +195,30 @@ def find_loop(y: np.ndarray, sample_rate: int, env: Envelope | None = None) -> L
 
 
 def build_looped(y: np.ndarray, l0: int, l1: int, x: int) -> np.ndarray:
-    """``[y[:l1] | tilted, crossfaded copy of y[l0:l1] | y[l1:]]`` (see the module doc)."""
+    """``[y[:l1] | copy of y[l0:l1] | y[l1:]]``, levelled and crossfaded (module doc).
+
+    The level is only ever lowered, so no step grows: a loop whose level falls from ``a``
+    at ``l0`` to ``b`` at ``l1`` has its copy's start lowered to ``b``; one whose level
+    rises is held at ``a`` from ``l0`` on (the first pass, the copy and the rest of the
+    note lowered alike), so the copy's two ends always meet at one level."""
     n = l1 - l0
-    copy = y[l0:l1].astype(np.float64)
     q = max(x, n // 4)
-    a = _rms(y[l0 : l0 + q])
-    b = _rms(y[l1 - q : l1])
+    a, b = _rms(y[l0 : l0 + q]), _rms(y[l1 - q : l1])
     tilt_db = 0.0 if a <= 0 or b <= 0 else 20 * math.log10(b / a)
     tilt_db = max(-MAX_TILT_DB, min(MAX_TILT_DB, tilt_db))
-    # gain b/a at the copy's start falling (in dB) to 1 at its end: both ends at level b
-    copy *= 10 ** (tilt_db * (1.0 - np.arange(n) / n) / 20)
-    w = 0.5 - 0.5 * np.cos(np.pi * np.arange(x) / x)  # w[0] = 0: copy[0] == y[l1]
-    copy[:x] = y[l1 : l1 + x] * (1 - w) + copy[:x] * w
-    out = np.concatenate([y[:l1], copy.astype(np.float32), y[l1:]])
-    return np.ascontiguousarray(out, dtype=np.float32)
+    frac = np.arange(n) / n
+    first = y[:l1].astype(np.float64)
+    rest = y[l1:].astype(np.float64)
+    if tilt_db > 0:  # rising: 1 -> a/b across the loop, a/b after it
+        ramp = 10 ** (-tilt_db * frac / 20)
+        first[l0:l1] *= ramp
+        rest *= 10 ** (-tilt_db / 20)
+    else:  # falling (or flat): b/a -> 1 across the copy only
+        ramp = 10 ** (tilt_db * (1.0 - frac) / 20)
+    copy = y[l0:l1] * ramp
+    w = 0.5 - 0.5 * np.cos(np.pi * np.arange(x) / x)  # w[0] = 0: copy[0] == rest[0]
+    copy[:x] = rest[:x] * (1 - w) + copy[:x] * w
+    return np.ascontiguousarray(np.concatenate([first, copy, rest]), dtype=np.float32)
 
 
 def _rms(x: np.ndarray) -> float:
