@@ -14,8 +14,9 @@ The loop copy's first ``X`` samples are crossfaded (raised cosine) from the samp
 follow ``L1`` in the note, so every way out of ``B - 1`` is continuous: back to ``A`` while
 the key is held, on to the note's own remainder and release once it is let go. Its level
 is tilted so that both ends meet at one level (no pumping when the sustain drifts a
-little), only ever by lowering a gain (no sample step grows). The voice only moves a read position: the callback never allocates, and a note
-held for any length costs the same memory (at most the note plus one loop).
+little), only ever by lowering a gain (no sample step grows). The voice only moves a read
+position: the callback never allocates, and a note held for any length costs the same
+memory (at most the note plus one loop).
 
 Shapes: ``y (samples,)`` float32 at ``sample_rate``. Levels in dB re full scale.
 """
