@@ -257,7 +257,7 @@ def figure(out: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(12, 4.2), width_ratios=[3, 1])
+    fig, (ax, ax3, ax2) = plt.subplots(1, 3, figsize=(15, 4.2), width_ratios=[3, 1.4, 1])
     longest = max((r["seconds"] for s in out["sustaining"].values() for r in s["runs"]), default=0)
     for style, s in out["sustaining"].items():
         run_ = next(r for r in s["runs"] if r["seconds"] == longest and r["path"] == "midi")
@@ -267,6 +267,15 @@ def figure(out: dict[str, Any], path: Path) -> None:
     ax.set(xlabel="time held (s)", ylabel="level re sustain (dB, 250 ms RMS)", ylim=(-20, 8))
     ax.set_title(f"{len(out['sustaining'])} sustaining styles held {longest:g} s (MIDI file)")
     ax.legend(fontsize=6, ncol=3, loc="lower right")
+    shortest = min((r["seconds"] for s in out["sustaining"].values() for r in s["runs"]), default=0)
+    for s in out["sustaining"].values():
+        run_ = next(r for r in s["runs"] if r["seconds"] == shortest and r["path"] == "midi")
+        lv = np.asarray(run_["release_db"]) - run_["sustain_db"]
+        ax3.plot(np.arange(lv.size) * 0.01 - 0.5, lv, lw=0.8)
+    ax3.axvline(0.0, color="k", lw=0.8, ls="--")
+    ax3.axhline(-40.0, color="0.5", lw=0.8, ls=":")
+    ax3.set(xlabel="time from note-off (s)", ylabel="level re sustain (dB, 10 ms RMS)")
+    ax3.set(ylim=(-80, 8), title=f"release after a {shortest:g} s hold")
     for style, d in out["decaying"].items():
         ax2.bar(style, d["ends_s"])
     ax2.axhline(out["note_s"], color="k", lw=0.8, ls="--", label="rendered note length")
@@ -288,6 +297,7 @@ def main(argv: list[str], prog: str = "waefader bench hold") -> int:
             for s in result["sustaining"].values():  # the envelopes are for the figure
                 for r in s["runs"]:
                     r.pop("levels_db", None)
+                    r.pop("release_db", None)
             print(json.dumps(result))
         else:
             print(json.dumps(result["summary"], indent=2))

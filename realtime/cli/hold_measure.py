@@ -78,6 +78,10 @@ def check_hold(
         "seam_ok": note_jump is not None and later <= note_jump,
         "release_ok": fall <= release + RELEASE_SLACK_S and at_off <= max(first, later),
         "levels_db": [round(float(v), 2) for v in held],
+        "release_db": [  # 10 ms levels from 0.5 s before the note-off to 1 s after it
+            round(float(v), 2)
+            for v in levels_db(x[i - sr // 2 : i + sr], max(1, round(0.01 * sr)))
+        ],
     }
 
 
