@@ -240,6 +240,7 @@ def summary(out: dict[str, Any]) -> dict[str, Any]:
         "seam_ok": sum(r["seam_ok"] for r in runs),
         "release_ok": sum(r["release_ok"] for r in runs),
         "worst_deviation_db": max((r["max_deviation_db"] for r in runs), default=None),
+        "worst_loop_deviation_db": max((r["loop_deviation_db"] for r in runs), default=None),
         "worst_jump_ratio": max((r["jump_ratio"] for r in runs), default=None),
         "worst_seam_ratio": max((r["seam_ratio"] or 0.0 for r in runs), default=None),
         "worst_release_s": max((r["release_40db_s"] for r in runs), default=None),

@@ -57,6 +57,7 @@ def check_hold(
     near = np.flatnonzero(np.abs(held - sustain) <= TOLERANCE_DB)
     attack = int(near[0]) if near.size else held.shape[0]
     deviation = float(np.abs(held[attack:] - sustain).max()) if attack < held.shape[0] else math.inf
+    one = round(1.0 / WINDOW_S)  # windows in the first second
     first = float(np.abs(np.diff(x[:sr])).max())
     later = float(np.abs(np.diff(x[sr : round(off * sr)])).max(initial=0.0))
     fall = _release_time(x[round(off * sr) :], sr, sustain - RELEASE_DROP_DB)
@@ -67,6 +68,8 @@ def check_hold(
         "sustain_db": round(sustain, 2),
         "attack_s": round(attack * WINDOW_S, 2),
         "max_deviation_db": round(deviation, 2),
+        # the same from the first second on: the part a held note plays from its loop
+        "loop_deviation_db": round(float(np.abs(held[one:] - sustain).max(initial=0.0)), 2),
         "jump_first_s": round(first, 5),
         "jump_sustain": round(later, 5),
         "jump_ratio": round(later / first, 3) if first > 0 else math.inf,

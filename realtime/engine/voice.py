@@ -233,19 +233,19 @@ class Voice:
         pos = self.pos
         releasing = self.state == RELEASING
         t = s.tmp[:m]
+        env = None
+        if releasing:  # the release envelope of this stretch, from the current level
+            env = s.env[:m]
+            np.power(self.coef, s.steps[:m], out=env)
+            np.multiply(env, self.level * self.gain, out=env)
         if offsets is None and self.frac == 0.0:
-            k = self._copy(t, m)
+            k = self._copy(t, m, env)  # copies and scales in one pass
         else:
             k = self._interpolate(t, m, s, offsets, a)
+            if k > 0:
+                np.multiply(t[:k], self.gain if env is None else env[:k], out=t[:k])
         if k > 0:
             t = s.tmp[:k]
-            if releasing:
-                e = s.env[:k]
-                np.power(self.coef, s.steps[:k], out=e)
-                np.multiply(e, self.level * self.gain, out=e)
-                np.multiply(t, e, out=t)
-            else:
-                np.multiply(t, self.gain, out=t)
             if self.xf_left > 0:
                 self._crossfade(t, pos, k, releasing, s)
             seg = out[a : a + k]
@@ -284,13 +284,15 @@ class Voice:
     def _looping(self) -> bool:
         return self.loop_b > 0 and self.state == PLAYING and self.src is not None
 
-    def _copy(self, t: np.ndarray, m: int) -> int:
-        """Copy the next ``m`` samples into ``t``, wrapping at the loop while held; returns
-        how many the buffer had (fewer at its end). Advances ``pos`` by ``m``."""
+    def _copy(self, t: np.ndarray, m: int, env: np.ndarray | None) -> int:
+        """The next ``m`` samples times the gain (or ``env (m,)``) into ``t``, wrapping at
+        the loop while held; returns how many the buffer had (fewer at its end). Advances
+        ``pos`` by ``m``."""
         src = self.src
-        assert src is not None
+        if src is None:
+            return 0
         n = src.shape[0]
-        looping = self._looping()
+        looping = self.loop_b > 0 and self.state == PLAYING
         p = self.pos
         filled = 0
         while filled < m:
@@ -300,7 +302,8 @@ class Voice:
                 c = m - filled
             if c <= 0:
                 break
-            np.copyto(t[filled : filled + c], src[p : p + c])
+            scale = self.gain if env is None else env[filled : filled + c]
+            np.multiply(src[p : p + c], scale, out=t[filled : filled + c])
             filled += c
             p += c
             if looping and p >= self.loop_b:
@@ -314,7 +317,8 @@ class Voice:
         """Read ``m`` samples at the bent positions into ``t`` (linear interpolation),
         wrapping at the loop while held; returns how many lie inside the buffer."""
         src = self.src
-        assert src is not None
+        if src is None:
+            return 0
         n = src.shape[0]
         start = self.pos + self.frac
         idx = s.idx[:m]
@@ -325,7 +329,7 @@ class Voice:
             np.subtract(offsets[a : a + m], offsets[a] - start, out=idx)
             advance = float(offsets[a + m] - offsets[a])
         end = start + advance
-        if self._looping():
+        if self._looping() and start < self.loop_b:  # (a late whole note: past its loop)
             span = float(self.loop_b - self.loop_a)
             if idx[m - 1] >= self.loop_b:  # src[loop_b] == src[loop_a]: reading across is exact
                 # idx -= span * floor(max(idx - a, 0) / span): positions before the loop
