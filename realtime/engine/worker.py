@@ -344,10 +344,10 @@ class RenderWorker:
             audio, trim = self._prepare(np.asarray(raw[i], np.float32), trim, whole=not head)
             loop: LoopPoints = None
             if not head:
+                self.last_note = (audio, self.config.sample_rate)  # as rendered, unlooped
                 audio, loop = self._hold(r.controls, audio)
                 self.cache.put(r.controls, audio, loop)
                 self.stats.notes_rendered += 1
-                self.last_note = (audio, self.config.sample_rate)
             out.append((audio, trim, loop))
         return out
 
