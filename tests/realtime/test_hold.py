@@ -165,6 +165,8 @@ def test_memory_of_a_held_note_does_not_grow() -> None:
     for _ in range(round(20 * SR / 256)):  # 20 s
         eng.process(out)
     assert voice.src is src and voice.state == 1  # same buffer, still sounding
+    shown = eng.last_note()  # what the window's note view shows: the note as rendered
+    assert shown is not None and shown[0].shape[0] == src.shape[0] - (voice.loop_b - voice.loop_a)
     assert src.nbytes <= 2 * 4 * round(HeldRenderer().note_samples * SR / 22050) + 64
     assert voice.loop_a <= voice.pos < voice.loop_b
     assert np.abs(out).max() > 0.01
