@@ -41,6 +41,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "poly": ("realtime.cli.bench_poly", "highest note rate with zero underflows"),
         "transform": ("realtime.cli.bench_transform", "transform time, its effect on rendering"),
         "abuse": ("realtime.cli.bench_abuse", "hostile OSC at a running serve: memory, files"),
+        "hold": ("realtime.cli.bench_hold", "held notes (8 s, 30 s) and pitch bend, measured"),
     },
 }
 

@@ -41,6 +41,7 @@ class EngineConfig:
     use_head: bool = True  # start a note from its first frames when the model can
     trim_threshold: float = 1e-3  # drop leading samples below this (-60 dBFS); 0 keeps all
     end_fade_ms: float = 10.0  # fade at a note's end so a cut tail never clicks
+    hold: bool = True  # sustaining notes loop until note-off (sustain_loop.py)
     dynamics_steps: int = 16  # dynamics weights quantised to 1/steps (cache hits)
     schedule_horizon_ms: float = 60.0  # timed notes reach the callback this early
     resample_quality: str = "HQ"  # soxr quality

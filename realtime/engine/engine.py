@@ -13,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from realtime.engine.bend import MAX_SEMITONES
 from realtime.engine.cache import NoteCache
 from realtime.engine.config import EngineConfig
 from realtime.engine.controls import Controls, Value
 from realtime.engine.events import (
+    BEND,
     RELEASE,
     SUSTAIN,
     AudioClock,
@@ -26,6 +28,7 @@ from realtime.engine.events import (
     NoteRequest,
     Panic,
     PanicMsg,
+    PitchBend,
     ReadyNote,
     Sustain,
     TimedRequest,
@@ -216,6 +219,17 @@ class Engine:
         time = self._fixed(time, frame, _perf())
         self.worker.submit(TimedRequest(SUSTAIN, int(bool(on)), time, frame))
 
+    def bend(
+        self, semitones: float, *, time: float | None = None, frame: int | None = None
+    ) -> None:
+        """Bend the sounding notes and the new ones by ``semitones`` (-24..24; 0 ends the
+        bend). Raises ValueError outside that range."""
+        st = float(semitones)
+        if not -MAX_SEMITONES <= st <= MAX_SEMITONES:  # NaN fails too
+            raise ValueError(f"bend {semitones!r} semitones outside -24..24")
+        time = self._fixed(time, frame, _perf())
+        self.worker.submit(TimedRequest(BEND, 0, time, frame, st))
+
     def panic(self) -> None:
         """All voices fade out within ``steal_fade_ms``; pending notes are dropped. With the
         device lost (no callback to take them) the callback's inbox is emptied here too."""
@@ -247,6 +261,8 @@ class Engine:
             self.note_off(event.pitch, time=event.time, frame=event.frame)
         elif isinstance(event, Sustain):
             self.sustain(event.on, time=event.time, frame=event.frame)
+        elif isinstance(event, PitchBend):
+            self.bend(event.semitones, time=event.time, frame=event.frame)
         elif isinstance(event, Panic):
             self.panic()
         else:
@@ -343,6 +359,9 @@ class Engine:
                 "fixed_latency_ms": self.config.fixed_latency_ms,
                 "reported_latency_ms": self.config.fixed_latency_ms or s["latency_ms_p50"],
                 "limiter_min_gain": round(self.mixer.limiter.min_gain, 4),
+                "held_loops": self.worker.loops,
+                "loop_ms_p50": _p50(self.worker.loop_ms.values()),
+                "bend_semitones": self.mixer.bend.semitones,
             }
         )
         return s
@@ -388,6 +407,10 @@ class Engine:
                 return True
             time.sleep(0.001)
         return False
+
+
+def _p50(values: np.ndarray) -> float | None:
+    return round(float(np.median(values)), 3) if values.size else None
 
 
 def _perf() -> float:

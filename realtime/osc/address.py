@@ -24,6 +24,7 @@ ADDRESSES: tuple[Address, ...] = (
     ),
     Address("note_off", "pitch", "release the oldest held note of that pitch"),
     Address("sustain", "0|1", "sustain pedal"),
+    Address("bend", "semitones", "pitch bend of sounding and new notes, -24..24 (0: none)"),
     Address("panic", "", "every voice fades out within 5 ms; pending notes are dropped"),
     Address(
         "style/<slug>",

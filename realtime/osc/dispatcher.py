@@ -146,6 +146,7 @@ class OscDispatcher:
             "note_on": self._note_on,
             "note_off": self._note_off,
             "sustain": self._sustain,
+            "bend": self._bend,
             "panic": self._panic,
             "note_mix": self._note_mix,
             "latent/randomize": self._randomize,
@@ -282,6 +283,12 @@ class OscDispatcher:
         self, args: list[Any], when: float | None, _a: float, _s: Target | None
     ) -> list[Reply]:
         self.engine.sustain(_switch(self._one(args)), time=when, frame=self._at_frame)
+        return []
+
+    def _bend(
+        self, args: list[Any], when: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        self.engine.bend(_num(self._one(args)), time=when, frame=self._at_frame)
         return []
 
     def _panic(
