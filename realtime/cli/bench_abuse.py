@@ -2,11 +2,12 @@
 
 Starts ``serve`` in a child process (``--no-audio`` unless ``--audio``, a private config
 folder, ``--allow-dir`` a scratch folder, stderr on a pipe this process never reads) and
-sends, in order: garbage datagrams, bundles with zero-length elements (python-osc warns on
-each), 1,000 notes timetagged 1-8 years ahead, 1,000 notes 50 s ahead, a flood of notes with
-changing controls, file attacks (preset save/load by absolute path, ``..``, symlinks out of the
-folders, /etc/shadow; transform of files outside the allowed folder and of a WAV whose header
-claims 2 Hz), then ``/panic``. It reports datagrams sent, whether ``/status`` still answers
+sends, in order: garbage datagrams, bundles with zero-length elements (the packet walker
+counts each as malformed), messages with an unknown type tag (python-osc warns on each),
+1,000 notes timetagged 1-8 years ahead, 1,000 notes 50 s ahead, a flood of notes with
+changing controls, file attacks (preset save/load by absolute path, ``..``, symlinks out of
+the folders, /etc/shadow; transform of files outside the allowed folder and of a WAV whose
+header claims 2 Hz), then ``/panic``. It reports datagrams sent, whether ``/status`` still answers
 (and how fast), the server's RSS before and after (and its peak), the note cache's size, and
 files touched outside the sandbox (created, changed or removed; must be 0). Exit 1 when a
 check fails: no answer within 2 s, files touched, RSS grown more than 100 MB beyond what the
@@ -38,6 +39,7 @@ from realtime.osc.dispatcher import build
 ROOT = Path(__file__).resolve().parents[2]
 YEAR = 365 * 86400.0
 EMPTY_ELEMENT = b"#bundle\0" + struct.pack(">II", 0, 1) + struct.pack(">i", 0)
+UNKNOWN_TYPE = b"/waefader/panic\0" + b",q\0\0"  # python-osc logs "Unhandled parameter type"
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
@@ -157,6 +159,10 @@ def attack(c: Client, paths: dict[str, Path], garbage: int, notes: int) -> dict[
     for _ in range(garbage // 4):
         c.send(EMPTY_ELEMENT)
     phase("zero_length_elements", s)
+    s = c.sent
+    for _ in range(garbage // 4):
+        c.send(UNKNOWN_TYPE)
+    phase("unknown_type_tags", s)
     s = c.sent
     for i in range(notes):
         c.send(

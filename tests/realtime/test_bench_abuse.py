@@ -23,6 +23,7 @@ def test_bench_abuse_reports_a_server_that_holds(
     assert r["files_touched_outside_sandbox"] == 0 and r["touched"] == []
     assert r["user_presets_after"] == ["escape.json"]  # nothing saved by the attacks
     osc = r["osc"]
-    assert osc["too_far"] == 60 and osc["refused"] == 23 and osc["library_warnings"] >= 100
+    assert osc["too_far"] == 60 and osc["refused"] == 23
+    assert osc["malformed"] >= 100 and osc["library_warnings"] >= 100
     assert r["rss_mb_after"] - r["rss_mb_before"] < 100
     assert "2 Hz" in r["osc_last_problem"] or osc["bad_args"] >= 1
