@@ -34,6 +34,7 @@ import numpy as np
 import soundfile as sf
 from pythonosc import osc_bundle_builder, osc_message
 
+from realtime.cli.helptext import summary
 from realtime.osc.dispatcher import build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,11 +44,11 @@ UNKNOWN_TYPE = b"/waefader/panic\0" + b",q\0\0"  # python-osc logs "Unhandled pa
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=summary(__doc__))
     ap.add_argument("--model", type=Path, default=None, help="model folder (default: shipped)")
     ap.add_argument("--audio", action="store_true", help="let serve open the audio device")
-    ap.add_argument("--garbage", type=int, default=20000, help="garbage datagrams (20000)")
-    ap.add_argument("--notes", type=int, default=1000, help="notes per note attack (1000)")
+    ap.add_argument("--garbage", type=int, default=20000, help="garbage datagrams (default 20000)")
+    ap.add_argument("--notes", type=int, default=1000, help="notes per note attack (default 1000)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     return ap
 

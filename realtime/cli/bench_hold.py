@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from realtime.cli.engine_args import CliError, add_model, load_renderer, run
+from realtime.cli.helptext import summary as help_summary
 from realtime.cli.hold_measure import (
     bend_cents,
     bend_step_ratio,
@@ -40,15 +41,21 @@ BEND_AT, BEND_HOLD = 2.0, 4.0
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog=prog, description=help_summary(__doc__))
     add_model(ap)
     ap.add_argument("--samplerate", type=int, default=48000, help="render rate (default 48000)")
-    ap.add_argument("--holds", default=",".join(f"{h:g}" for h in HOLDS), help="seconds held")
+    ap.add_argument(
+        "--holds",
+        default=",".join(f"{h:g}" for h in HOLDS),
+        help="seconds held, comma-separated (default %(default)s)",
+    )
     ap.add_argument("--release", type=float, default=0.3, help="release time, s (default 0.3)")
     ap.add_argument("--styles", default=None, help="comma-separated styles (default: all)")
     ap.add_argument("--paths", default="midi,osc", help="note sources: midi, osc (default both)")
     ap.add_argument("--figure", type=Path, default=None, help="PNG of the held-note envelopes")
-    ap.add_argument("--voices", type=int, default=32, help="held voices for the callback cost")
+    ap.add_argument(
+        "--voices", type=int, default=32, help="held voices for the callback cost (default 32)"
+    )
     ap.add_argument("--no-callback", action="store_true", help="skip the callback cost")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -48,7 +48,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CIDR",
-        help="accept OSC only from these senders (e.g. 192.168.1.0/24; repeatable)",
+        help="accept OSC only from these senders (e.g. 192.168.1.0/24; repeatable; default: all)",
     )
     g.add_argument(
         "--allow-dir",
