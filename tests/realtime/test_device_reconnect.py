@@ -129,6 +129,10 @@ def test_a_restarted_jack_server_is_reconnected() -> None:
         assert after["running"] and after["device_losses"] == 1
         assert after["notes_started"] == first["notes_started"] + 1, after
         assert any("lost" in e for e in after["audio_events"])
+        # the JACK client name and port names (issue 17) are applied again after a reconnect
+        ports = first["jack_ports"]
+        assert ports and all(p.startswith("waefader:out_") for p in ports), first
+        assert after["jack_ports"] == ports and after["jack_error"] is None, after
         child.stdin.write("quit\n")
         child.stdin.flush()
         assert out.until("stopped", 30)[-1] == "stopped"
