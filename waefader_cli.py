@@ -40,6 +40,8 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "render": ("realtime.cli.bench_render", "note render time, RTF, ratio to Griffin-Lim"),
         "poly": ("realtime.cli.bench_poly", "highest note rate with zero underflows"),
         "transform": ("realtime.cli.bench_transform", "transform time, its effect on rendering"),
+        "abuse": ("realtime.cli.bench_abuse", "hostile OSC at a running serve: memory, files"),
+        "hold": ("realtime.cli.bench_hold", "held notes (8 s, 30 s) and pitch bend, measured"),
     },
 }
 

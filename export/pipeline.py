@@ -9,7 +9,9 @@ a half-written model behind:
    validates everything) and check parity against torch on zeros and real inputs;
 4. optionally quantise the graphs, measure the quality cost against the float32 output,
    rewrite the manifest and load once more;
-5. move the files into the destination.
+5. render a few notes per style and record which styles sustain when held (manifest
+   ``sustain``, :mod:`realtime.sustain_info`);
+6. move the files into the destination.
 
 A staging folder left by a killed export (``.OUT.export-PID-...``, its process gone) is
 removed by the next export to the same destination.
@@ -21,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,7 @@ from realtime.manifest import (
     write_manifest,
 )
 from realtime.model import SessionConfig, load_model
+from realtime.sustain_info import measure_sustain
 
 GRAPH_FILES = {"synth": "synth.onnx", "synth_head": "synth_head.onnx", "encoder": "encoder.onnx"}
 
@@ -110,6 +113,11 @@ def export_model(
             say(f"compressing the weights ({quantization})")
             extra["quantization"] = _quantize(stage, manifest, quantization, info)
         manifest = _write(stage, decoder, whole, head, enc, info, extra)
+        say("measuring which styles sustain")
+        # which styles sustain when held, from the exported model's own notes
+        sustain = measure_sustain(load_model(stage, SessionConfig(warmup=False)), info.style_ranges)
+        manifest = replace(manifest, sustain=sustain)
+        write_manifest(stage, manifest)
         say("loading the folder as the runtime will")
         load_model(stage, SessionConfig(warmup=True))  # the final folder loads as shipped
         _install(stage, out, manifest)

@@ -13,6 +13,11 @@ Graph roles and their interfaces (``B`` = dynamic batch, ``L`` = latent size, ``
 - ``synth_head`` (optional): the same inputs -> the first ``head_samples`` of the note, for a
   fast start.
 - ``encoder`` (optional): features (B, n_mels, n_frames) -> z (B, L).
+
+``sustain`` (optional): which styles sustain when a note is held, measured from the model's
+own notes (:mod:`realtime.sustain_info`): ``{"source": "...", "styles": {name: {"sustains":
+bool, "decay_db_per_s": float, "held_s": float}}}``. Without it the engine judges each
+rendered note by its envelope.
 """
 
 from __future__ import annotations
@@ -87,7 +92,16 @@ class Manifest:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     evaluation: Mapping[str, Any] = field(default_factory=dict)
     model: Mapping[str, Any] = field(default_factory=dict)
+    sustain: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+
+    @property
+    def style_sustain(self) -> dict[str, bool] | None:
+        """Style name -> whether its held notes sustain (None: the manifest does not say)."""
+        styles = self.sustain.get("styles") if self.sustain else None
+        if not styles:
+            return None
+        return {name: bool(entry["sustains"]) for name, entry in styles.items()}
 
     @property
     def conditions(self) -> tuple[ConditionSlot, ...]:
@@ -119,6 +133,7 @@ class Manifest:
             "provenance": dict(self.provenance),
             "evaluation": dict(self.evaluation),
             "model": dict(self.model),
+            **({"sustain": dict(self.sustain)} if self.sustain else {}),
         }
 
 
@@ -191,6 +206,7 @@ def parse_manifest(raw: Mapping[str, Any]) -> Manifest:
         provenance=_get(raw, "provenance", dict),
         evaluation=_get(raw, "evaluation", dict),
         model=raw.get("model", {}) if isinstance(raw.get("model", {}), dict) else {},
+        sustain=_sustain(raw.get("sustain", {}), styles),
     )
     _check_consistency(m, raw)
     return m
@@ -239,6 +255,21 @@ def _style_ranges(d: dict[str, Any]) -> dict[str, tuple[int, int]]:
             )
         out[str(style)] = (int(rng[0]), int(rng[1]))
     return out
+
+
+def _sustain(d: Any, styles: tuple[str, ...]) -> dict[str, Any]:
+    """The optional ``sustain`` field: every entry names a style and says ``sustains``."""
+    if d == {}:
+        return {}
+    where = f"{MANIFEST_NAME} field 'sustain'"
+    if not isinstance(d, dict) or not isinstance(d.get("styles"), dict):
+        raise ModelError(f'{where} must be {{"styles": {{style: {{"sustains": bool}}}}}}')
+    for name, entry in d["styles"].items():
+        if name not in styles:
+            raise ModelError(f"{where} names an unknown style {name!r}")
+        if not isinstance(entry, dict) or not isinstance(entry.get("sustains"), bool):
+            raise ModelError(f"{where}: styles[{name!r}] must give 'sustains': true/false")
+    return dict(d)
 
 
 def _prior_std(d: dict[str, Any]) -> float:

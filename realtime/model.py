@@ -97,6 +97,11 @@ class OnnxSynth:
         return self.manifest.head_samples if "synth_head" in self._sessions else 0
 
     @property
+    def style_sustain(self) -> dict[str, bool] | None:
+        """Which styles sustain when held (manifest ``sustain``); None: judge each note."""
+        return self.manifest.style_sustain
+
+    @property
     def has_encoder(self) -> bool:
         return "encoder" in self._sessions
 

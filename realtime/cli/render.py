@@ -46,6 +46,13 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument(
         "--tail", type=float, default=3.0, help="seconds after the last event (default 3)"
     )
+    ap.add_argument(
+        "--max-duration",
+        type=float,
+        default=3600.0,
+        metavar="S",
+        help="refuse a score whose last event comes later than S seconds (default 3600)",
+    )
     ap.add_argument("--cc-map", default=None, help="JSON CC map for MIDI files")
     ap.add_argument("--seed", type=int, default=0, help="latent variation noise (default 0)")
     add_controls(ap)
@@ -93,6 +100,11 @@ def render(args: argparse.Namespace) -> dict[str, Any]:
     apply_controls(engine, args)
     actions = score_actions(engine, args.score, args.cc_map)
     last = max((t for t, _ in actions), default=0.0)
+    if not last <= args.max_duration:  # before any file is written (NaN refused too)
+        raise CliError(
+            f"{args.score}: the score's last event is at {last:.0f} s, over --max-duration "
+            f"{args.max_duration:g} s (raise it to render this score)"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     peak, frames = 0.0, 0

@@ -44,6 +44,27 @@ def parser(prog: str) -> argparse.ArgumentParser:
     )
     g.add_argument("--osc-port", type=int, default=9000, help="OSC UDP port (default 9000)")
     g.add_argument(
+        "--osc-allow",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="accept OSC only from these senders (e.g. 192.168.1.0/24; repeatable; default: all)",
+    )
+    g.add_argument(
+        "--allow-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="/waefader/transform may read audio files inside DIR (repeatable; default: none)",
+    )
+    g.add_argument(
+        "--osc-horizon",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="refuse OSC bundles timetagged more than S seconds ahead (default 60)",
+    )
+    g.add_argument(
         "--reply-port",
         "--osc-reply-port",
         dest="reply_port",
@@ -92,6 +113,10 @@ class Server:
 
     def start(self) -> None:
         a = self.args
+        if self.engine.audio_listener is None:  # device lost / back: one line on stderr
+            from realtime.cli.notices import StderrLines
+
+            self.engine.audio_listener = StderrLines("waefader").put
         self.engine.start(audio=False)
         if not a.no_audio:
             try:
@@ -100,11 +125,24 @@ class Server:
                 self.notes.append(f"audio off: {exc} (serving OSC/MIDI without sound)")
         if not a.no_osc:
             from realtime.osc import OscDispatcher, OscServer
+            from realtime.osc.sandbox import AllowedDirs
+            from realtime.osc.server import is_loopback, parse_networks
 
+            allow = parse_networks(a.osc_allow)
             dispatcher = OscDispatcher(
-                self.engine, reply_port=a.reply_port, extra_status=self.extra
+                self.engine,
+                reply_port=a.reply_port,
+                extra_status=self.extra,
+                allow_dirs=AllowedDirs(a.allow_dir),
+                horizon_s=a.osc_horizon,
             )
-            self.osc = OscServer(dispatcher, a.osc_host, a.osc_port).start()
+            self.osc = OscServer(dispatcher, a.osc_host, a.osc_port, allow=allow).start()
+            if not is_loopback(a.osc_host):
+                who = "the senders of --osc-allow" if allow else "anyone on the network"
+                self.notes.append(
+                    f"warning: OSC listens on {a.osc_host}: {who} can play and change presets"
+                    + ("" if allow else " (--osc-allow CIDR limits the senders)")
+                )
         if not a.no_midi:
             self._start_midi()
 
@@ -186,6 +224,9 @@ def main(argv: list[str], prog: str = "waefader serve") -> int:
         try:
             server.start()
             print(server.banner(), flush=True)
+            for note in server.notes:
+                if note.startswith("warning:"):
+                    print(f"{prog}: {note}", file=sys.stderr, flush=True)
             _wait(stop, args, server)
         except KeyboardInterrupt:
             pass

@@ -2,11 +2,18 @@
 
 Every failure is an :class:`AudioError` whose message is the reason a person reads in an
 import report or on the command line; callers never see a raw decoder traceback.
+
+Before decoding, the header is checked against :class:`AudioLimits` (rate, channels,
+length, file size): a 44 KB file whose header claims 2 Hz would otherwise be resampled to
+gigabytes.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -19,15 +26,61 @@ class AudioError(ValueError):
     """A file that cannot be used as a note, with the reason as its message."""
 
 
-def read_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """Decode a file. Returns ``(samples, channels)`` float32 and its sample rate."""
-    p = Path(path)
-    if not p.is_file():
-        raise AudioError(f"not a file: {p}")
-    if p.stat().st_size == 0:
+@dataclass(frozen=True)
+class AudioLimits:
+    """What a file may claim before it is decoded (defaults: a generous sound file)."""
+
+    min_rate: int = 8000
+    max_rate: int = 384000
+    max_channels: int = 64
+    max_seconds: float = 600.0
+    max_bytes: int = 2**30
+    max_samples: int = 2**27  # frames x channels decoded (512 MB as float32)
+
+    def check(self, rate: int, channels: int, frames: int, size: int) -> None:
+        """AudioError naming the first bound the file breaks."""
+        if not self.min_rate <= rate <= self.max_rate:
+            raise AudioError(f"sample rate {rate} Hz outside {self.min_rate}..{self.max_rate} Hz")
+        if not 1 <= channels <= self.max_channels:
+            raise AudioError(f"{channels} channels, at most {self.max_channels} accepted")
+        if frames / rate > self.max_seconds:
+            raise AudioError(f"{frames / rate:.1f} s long, at most {self.max_seconds:g} s accepted")
+        if size > self.max_bytes:
+            raise AudioError(f"{size / 2**20:.0f} MB, at most {self.max_bytes / 2**20:.0f} MB")
+        if frames * channels > self.max_samples:
+            raise AudioError(f"{frames * channels} samples, at most {self.max_samples}")
+
+
+DEFAULT_LIMITS = AudioLimits()
+# A note to transform: a few seconds are used, 60 s is plenty; 8 channels, 100 MB, 64 MB decoded.
+NOTE_LIMITS = AudioLimits(max_channels=8, max_seconds=60.0, max_bytes=100 * 2**20,
+                          max_samples=2**24)  # fmt: skip
+
+
+def read_audio(
+    path: str | Path | BinaryIO, limits: AudioLimits = DEFAULT_LIMITS
+) -> tuple[np.ndarray, int]:
+    """Decode a file (a path, or a file opened in binary mode). Returns ``(samples,
+    channels)`` float32 and its sample rate. The header is checked against ``limits``
+    before any sample is decoded."""
+    if isinstance(path, str | Path):
+        p = Path(path)
+        if not p.is_file():
+            raise AudioError(f"not a file: {p}")
+        size = p.stat().st_size
+        source: str | BinaryIO = str(p)
+    else:
+        size = os.fstat(path.fileno()).st_size
+        source = path
+    if size == 0:
         raise AudioError("empty file")
     try:
-        data, sr = sf.read(str(p), dtype="float32", always_2d=True)
+        with sf.SoundFile(source) as f:
+            limits.check(int(f.samplerate), int(f.channels), int(f.frames), size)
+            data = f.read(dtype="float32", always_2d=True)
+            sr = int(f.samplerate)
+    except AudioError:
+        raise
     except Exception as exc:  # soundfile raises several types for bad headers
         raise AudioError(f"unreadable audio ({type(exc).__name__}: {exc})") from None
     if data.shape[0] == 0:

@@ -8,6 +8,7 @@ Facade (what the GUI, OSC, MIDI and the commands use)::
     nid = engine.note_on(60, 100)       # pitch, velocity [, duration s] [, time=perf_counter t]
     engine.note_off(60)
     engine.sustain(True); engine.panic()
+    engine.bend(2.0)                    # semitones: sounding and new notes (0 ends it)
     engine.post(NoteOn(62, 90, duration=0.5))    # or event objects (realtime.engine.events)
     engine.set("style", [1.0, 0.5]); engine.controls.set_style("violin", 0.8)
     engine.get("gain"); engine.controls.values()  # every control (see realtime.engine.controls)
@@ -28,14 +29,15 @@ callback directly and ``realtime.engine.offline.freewheel`` renders offline.
 
 Files: config (EngineConfig), events (events, callback messages, audio clock), controls
 (control state), presets (JSON), cache (rendered notes), worker (render thread), voice and
-pool (voices, stealing), mixer (the callback), limiter, fx (pedalboard post-FX), stats
+pool (voices, stealing), sustain_loop (held notes' loops), bend (pitch bend), mixer (the
+callback), limiter, fx (pedalboard post-FX), stats
 (latency, load, underflows), stream (device, watchdog), offline (freewheel).
 """
 
 from realtime.engine.config import EngineConfig, EngineError
 from realtime.engine.controls import ControlError, Controls
 from realtime.engine.engine import Engine
-from realtime.engine.events import NoteOff, NoteOn, Panic, Sustain
+from realtime.engine.events import NoteOff, NoteOn, Panic, PitchBend, Sustain
 from realtime.engine.presets import PresetError
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "NoteOff",
     "NoteOn",
     "Panic",
+    "PitchBend",
     "PresetError",
     "Sustain",
 ]

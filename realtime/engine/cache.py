@@ -9,6 +9,10 @@ import numpy as np
 
 from realtime.renderer import NoteControls
 
+# a held note's loop (samples of its buffer): start, end, pitch period, where a note-off
+# joins the note after the loop, how long the note's own release lasts from there
+Loop = tuple[int, int, float, float, int]
+
 
 class NoteCache:
     """Least-recently-used store of device-rate notes, bounded in bytes.
@@ -20,6 +24,7 @@ class NoteCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._items: OrderedDict[NoteControls, np.ndarray] = OrderedDict()
+        self._loops: dict[NoteControls, Loop] = {}  # held notes' loop points
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -35,7 +40,14 @@ class NoteCache:
             self.hits += 1
             return audio
 
-    def put(self, key: NoteControls, audio: np.ndarray) -> None:
+    def loop(self, key: NoteControls) -> Loop | None:
+        """The loop of a cached held note (None: it plays once)."""
+        with self._lock:
+            return self._loops.get(key)
+
+    def put(
+        self, key: NoteControls, audio: np.ndarray, loop: Loop | None = None
+    ) -> None:
         if audio.nbytes > self.max_bytes:
             return
         audio.setflags(write=False)
@@ -44,14 +56,19 @@ class NoteCache:
             if old is not None:
                 self._bytes -= old.nbytes
             self._items[key] = audio
+            self._loops.pop(key, None)
+            if loop is not None:
+                self._loops[key] = loop
             self._bytes += audio.nbytes
             while self._bytes > self.max_bytes and self._items:
-                _, dropped = self._items.popitem(last=False)
+                dropped_key, dropped = self._items.popitem(last=False)
+                self._loops.pop(dropped_key, None)
                 self._bytes -= dropped.nbytes
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._loops.clear()
             self._bytes = 0
 
     def __len__(self) -> int:

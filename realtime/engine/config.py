@@ -41,6 +41,7 @@ class EngineConfig:
     use_head: bool = True  # start a note from its first frames when the model can
     trim_threshold: float = 1e-3  # drop leading samples below this (-60 dBFS); 0 keeps all
     end_fade_ms: float = 10.0  # fade at a note's end so a cut tail never clicks
+    hold: bool = True  # sustaining notes loop until note-off (sustain_loop.py)
     dynamics_steps: int = 16  # dynamics weights quantised to 1/steps (cache hits)
     schedule_horizon_ms: float = 60.0  # timed notes reach the callback this early
     resample_quality: str = "HQ"  # soxr quality
@@ -49,6 +50,10 @@ class EngineConfig:
     worker_rt_priority: int | None = 40  # SCHED_FIFO for worker, OSC, MIDI threads (priority.py)
     nice: int | None = -10  # where real-time is refused, and for the thread that starts it
     inbox_per_block: int = 256  # messages the callback takes per block (bounds its time)
+    # Bounds on what waits (memory under abuse; beyond them notes are dropped and counted)
+    max_pending_renders: int = 1024  # notes submitted and not yet rendered
+    max_scheduled: int = 256  # rendered notes waiting for a later time (each holds its audio)
+    max_inbox: int = 256  # notes waiting for the callback (it takes inbox_per_block a block)
     seed: int | None = None  # latent variation noise
 
     def __post_init__(self) -> None:
@@ -62,6 +67,10 @@ class EngineConfig:
             (0 < self.limiter_threshold <= 1, "limiter_threshold must be in (0, 1]"),
             (self.cache_mb >= 0, "cache_mb must be >= 0"),
             (self.dynamics_steps >= 1, "dynamics_steps must be >= 1"),
+            (
+                min(self.max_pending_renders, self.max_scheduled, self.max_inbox) >= 1,
+                "max_pending_renders, max_scheduled and max_inbox must be >= 1",
+            ),
             (
                 self.fixed_latency_ms is None or self.fixed_latency_ms > 0,
                 "fixed_latency_ms must be positive",

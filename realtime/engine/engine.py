@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from itertools import count
 from pathlib import Path
@@ -12,10 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from realtime.engine.bend import MAX_SEMITONES
 from realtime.engine.cache import NoteCache
 from realtime.engine.config import EngineConfig
 from realtime.engine.controls import Controls, Value
 from realtime.engine.events import (
+    BEND,
     RELEASE,
     SUSTAIN,
     AudioClock,
@@ -25,11 +28,13 @@ from realtime.engine.events import (
     NoteRequest,
     Panic,
     PanicMsg,
+    PitchBend,
     ReadyNote,
     Sustain,
     TimedRequest,
 )
 from realtime.engine.mixer import Mixer, coef_for, db_to_gain
+from realtime.engine.preset_folders import find_named
 from realtime.engine.presets import (
     apply_preset,
     find_preset,
@@ -69,6 +74,10 @@ class Engine:
         self._fx_made = False
         self._old_switch: float | None = None
         self.niced = False
+        # Device lost / back: one line each, kept here and passed to ``audio_listener``
+        # (serve prints them on stderr; the window shows ``audio_error`` in its status).
+        self.audio_events: deque[str] = deque(maxlen=16)
+        self.audio_listener: Callable[[str], None] | None = None
         self.controls.subscribe(self._on_control)
         self._on_control("gain", self.controls.get("gain"))
         self.mixer.gain = self.mixer.target_gain
@@ -83,7 +92,7 @@ class Engine:
             self.niced = raise_nice(self.config.nice)  # threads started from here inherit it
         self.worker.start()
         if audio and self.output is None:
-            output = AudioOutput(self.mixer.callback, self.config)
+            output = AudioOutput(self.mixer.callback, self.config, self._audio_event)
             try:
                 output.open()
             except Exception as exc:
@@ -102,6 +111,12 @@ class Engine:
         if self._old_switch is not None:
             sys.setswitchinterval(self._old_switch)
             self._old_switch = None
+
+    def _audio_event(self, line: str) -> None:
+        self.audio_events.append(line)
+        listener = self.audio_listener
+        if listener is not None:
+            listener(line)
 
     def __enter__(self) -> Engine:
         return self
@@ -124,7 +139,8 @@ class Engine:
 
         ``time``: a ``perf_counter`` instant to sound at; ``frame``: an audio-clock frame;
         neither: as soon as possible (or after ``fixed_latency_ms`` when that mode is on).
-        Raises ValueError for a pitch outside 0..127 or a velocity outside 1..127."""
+        Raises ValueError for a pitch outside 0..127 or a velocity outside 1..127.
+        While the audio device is lost the note is dropped and counted (id -1), not queued."""
         arrival = _perf() if arrival is None else arrival
         pitch = _check_pitch(pitch)
         snap = self.controls.snapshot()
@@ -139,6 +155,9 @@ class Engine:
             )
         live = time is None and frame is None
         time = self._fixed(time, frame, arrival)
+        if self.silent:
+            self.worker.drops.add("device_lost")
+            return -1
         note_id = next(self._ids)
         self.worker.submit(
             NoteRequest(
@@ -167,8 +186,11 @@ class Engine:
             raise ValueError(f"audio must be mono samples (N,), got shape {x.shape}")
         if not np.all(np.isfinite(x)):
             raise ValueError("audio contains NaN or infinite samples")
-        if sample_rate <= 0 or not (np.isfinite(gain) and 0.0 <= gain <= 4.0):
+        if not 8000 <= sample_rate <= 384000 or not (np.isfinite(gain) and 0.0 <= gain <= 4.0):
             raise ValueError(f"sample rate {sample_rate} or gain {gain:g} out of range")
+        if self.silent:
+            self.worker.drops.add("device_lost")
+            return -1
         sr = self.config.sample_rate
         buffer = resample(x, int(sample_rate), sr)
         note_id = next(self._ids)
@@ -197,10 +219,32 @@ class Engine:
         time = self._fixed(time, frame, _perf())
         self.worker.submit(TimedRequest(SUSTAIN, int(bool(on)), time, frame))
 
+    def bend(
+        self, semitones: float, *, time: float | None = None, frame: int | None = None
+    ) -> None:
+        """Bend the sounding notes and the new ones by ``semitones`` (-24..24; 0 ends the
+        bend). Raises ValueError outside that range."""
+        st = float(semitones)
+        if not -MAX_SEMITONES <= st <= MAX_SEMITONES:  # NaN fails too
+            raise ValueError(f"bend {semitones!r} semitones outside -24..24")
+        time = self._fixed(time, frame, _perf())
+        self.worker.submit(TimedRequest(BEND, 0, time, frame, st))
+
     def panic(self) -> None:
-        """All voices fade out within ``steal_fade_ms``; pending notes are dropped."""
+        """All voices fade out within ``steal_fade_ms``; pending notes are dropped. With the
+        device lost (no callback to take them) the callback's inbox is emptied here too."""
         self.worker.panic()
+        out = self.output
+        if out.lost if out is not None else self.audio_error is not None:  # no callback runs
+            self.mixer.inbox.clear()
         self.mixer.inbox.append(PanicMsg())
+
+    @property
+    def silent(self) -> bool:
+        """The device was lost (notes are dropped until it is back). A device that never
+        opened is not 'lost': notes still render (the window shows them), boundedly."""
+        out = self.output
+        return out is not None and out.lost
 
     def post(self, event: Event) -> int | None:
         """Post an event object (see :mod:`realtime.engine.events`)."""
@@ -217,6 +261,8 @@ class Engine:
             self.note_off(event.pitch, time=event.time, frame=event.frame)
         elif isinstance(event, Sustain):
             self.sustain(event.on, time=event.time, frame=event.frame)
+        elif isinstance(event, PitchBend):
+            self.bend(event.semitones, time=event.time, frame=event.frame)
         elif isinstance(event, Panic):
             self.panic()
         else:
@@ -253,11 +299,18 @@ class Engine:
     def save_preset(self, path: str | Path, name: str = "") -> Path:
         return save_preset(self.controls, path, name)
 
-    def load_preset(self, name_or_path: str | Path) -> list[str]:
-        """Apply a preset (path or name); returns warnings. Raises PresetError.
+    def load_preset(self, name_or_path: str | Path, *, remote: bool = False) -> list[str]:
+        """Apply a preset (path or name); returns warnings. Raises PresetError. ``remote``
+        (a name sent over OSC): a name only, read only from the preset folders
+        (PresetRefused otherwise; the errors never hold a path: see preset_folders).
         Subscribers then hear ``("preset", file)``: the window's preset box follows."""
-        path = find_preset(name_or_path)
-        warnings = apply_preset(self.controls, read_preset(path))
+        if remote:
+            path = find_named(str(name_or_path))
+            data = read_preset(path, "(named over OSC)")
+        else:
+            path = find_preset(name_or_path)
+            data = read_preset(path)
+        warnings = apply_preset(self.controls, data)
         self.controls.announce("preset", str(path))
         return warnings
 
@@ -293,15 +346,22 @@ class Engine:
                 "clock_skipped_frames": self.clock.skipped,
                 "jack_ports": list(out.jack_ports) if out is not None else [],
                 "jack_error": out.jack_error if out is not None else None,
+                "audio_events": list(self.audio_events),
                 "realtime_thread": out.realtime_thread if out is not None else None,
                 "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
                 "samplerate": self.config.sample_rate,
                 "max_voices": self.config.max_voices,
                 "render_queue": self.worker.pending + self.worker.wholes_pending,
+                "scheduled": self.worker.scheduled,
+                "inbox": len(self.mixer.inbox),
+                "dropped": self.worker.drops.as_dict(),
                 "fixed_latency_ms": self.config.fixed_latency_ms,
                 "reported_latency_ms": self.config.fixed_latency_ms or s["latency_ms_p50"],
                 "limiter_min_gain": round(self.mixer.limiter.min_gain, 4),
+                "held_loops": self.worker.loops,
+                "loop_ms_p50": _p50(self.worker.loop_ms.values()),
+                "bend_semitones": self.mixer.bend.semitones,
             }
         )
         return s
@@ -347,6 +407,10 @@ class Engine:
                 return True
             time.sleep(0.001)
         return False
+
+
+def _p50(values: np.ndarray) -> float | None:
+    return round(float(np.median(values)), 3) if values.size else None
 
 
 def _perf() -> float:

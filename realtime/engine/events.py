@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from realtime.engine.cache import Loop
 from realtime.renderer import NoteControls
 
 
@@ -50,20 +51,30 @@ class Sustain:
 
 
 @dataclass(frozen=True)
+class PitchBend:
+    """Bend every sounding and new note by ``semitones`` (-24..24)."""
+
+    semitones: float
+    time: float | None = None
+    frame: int | None = None
+    arrival: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
 class Panic:
     """Every voice fades out at once; pending renders and scheduled notes are dropped."""
 
     arrival: float = field(default_factory=_now)
 
 
-Event = NoteOn | NoteOff | Sustain | Panic
+Event = NoteOn | NoteOff | Sustain | PitchBend | Panic
 
 
 # --- what the render worker hands to the callback --------------------------------------------
 # Plain __slots__ classes made by the worker: the callback only reads their fields.
 # ``frame`` -1 means "at the start of the next block".
 
-READY, UPGRADE, RELEASE, SUSTAIN, PANIC = 1, 2, 3, 4, 5
+READY, UPGRADE, RELEASE, SUSTAIN, PANIC, BEND = 1, 2, 3, 4, 5, 6
 
 
 class Msg:
@@ -83,6 +94,7 @@ class ReadyNote(Msg):
         "awaiting_full",
         "duration_frames",
         "gain",
+        "loop",
         "note_id",
         "pitch",
         "release_coef",
@@ -102,8 +114,10 @@ class ReadyNote(Msg):
         duration_frames: int,
         arrival: float,
         target: float = 0.0,
+        loop: Loop | None = None,
     ) -> None:
         super().__init__(READY, frame)
+        self.loop = loop  # [start, end) of a held note's loop in ``audio``, or None
         self.note_id = note_id
         self.pitch = pitch
         self.audio = audio
@@ -118,12 +132,15 @@ class ReadyNote(Msg):
 class Upgrade(Msg):
     """The whole note replacing the first frames a voice is playing."""
 
-    __slots__ = ("audio", "note_id")
+    __slots__ = ("audio", "loop", "note_id")
 
-    def __init__(self, note_id: int, audio: np.ndarray) -> None:
+    def __init__(
+        self, note_id: int, audio: np.ndarray, loop: Loop | None = None
+    ) -> None:
         super().__init__(UPGRADE, -1)
         self.note_id = note_id
         self.audio = audio
+        self.loop = loop
 
 
 class Release(Msg):
@@ -140,6 +157,14 @@ class SustainMsg(Msg):
     def __init__(self, on: bool, frame: int) -> None:
         super().__init__(SUSTAIN, frame)
         self.on = on
+
+
+class BendMsg(Msg):
+    __slots__ = ("semitones",)
+
+    def __init__(self, semitones: float, frame: int) -> None:
+        super().__init__(BEND, frame)
+        self.semitones = semitones
 
 
 class PanicMsg(Msg):
@@ -170,12 +195,13 @@ class NoteRequest:
 
 @dataclass(frozen=True)
 class TimedRequest:
-    """A note-off or pedal change, forwarded in order after the note-ons before it."""
+    """A note-off, pedal change or bend, forwarded in order after the note-ons before it."""
 
-    msg_kind: int  # RELEASE or SUSTAIN
+    msg_kind: int  # RELEASE, SUSTAIN or BEND
     value: int  # pitch, or 1/0 for the pedal
     time: float | None
     frame: int | None
+    amount: float = 0.0  # BEND: semitones
 
 
 # --- the audio clock ----------------------------------------------------------------------------

@@ -5,7 +5,8 @@ on across streams (``out_2``/``out_3`` after a model change reopens the stream).
 
 - ``set_client_name``: ``PaJack_SetClientName`` (libportaudio has it; sounddevice does not
   wrap it) called through ctypes on the library sounddevice loaded, then PortAudio is
-  restarted so its JACK client opens under that name. Process-wide, like the client itself.
+  restarted so its JACK client opens under that name. Process-wide, like the client itself
+  (per loaded PortAudio: the fresh one a reconnect loads is named again).
 - ``tidy_ports``: once the stream runs, its output ports are renamed ``out_1..out_N`` and
   either left connected where PortAudio put them (``connect``) or disconnected, and the
   links they had when the last stream of this client closed are restored (a DAW's routing
@@ -27,7 +28,8 @@ _IS_OUTPUT = 0x2
 _AUDIO = b"32 bit float mono audio"
 
 # PortAudio keeps the pointer it is given: the buffer must outlive every later PaJack call.
-_name_buffer: ctypes.Array[ctypes.c_char] | None = None
+# One per loaded PortAudio (its library file): a fresh one after a dead server is named anew.
+_name_buffers: dict[str, ctypes.Array[ctypes.c_char]] = {}
 # Links of each client's output ports when its last stream closed: {client: {port: [peers]}}.
 _links: dict[str, dict[str, list[str]]] = {}
 # Links of single ports (the MIDI input) when they last closed: {port: [peers]}.
@@ -45,7 +47,6 @@ def _portaudio(sd: Any) -> ctypes.CDLL:
 def set_client_name(sd: Any, name: str) -> bool:
     """Name PortAudio's JACK client (restarts PortAudio when the name changes; call it with
     no stream open). False when this PortAudio has no JACK host API."""
-    global _name_buffer
     if not name or len(name.encode()) > 63:
         raise JackNameError(f"JACK client name must be 1..63 bytes, not {name!r}")
     try:
@@ -53,21 +54,23 @@ def set_client_name(sd: Any, name: str) -> bool:
         setter = lib.PaJack_SetClientName
     except (OSError, AttributeError):
         return False
-    if _name_buffer is not None and _name_buffer.value == name.encode():
+    named = _name_buffers.get(str(sd._libname))
+    if named is not None and named.value == name.encode():
         return True
     buffer = ctypes.create_string_buffer(name.encode())
     setter.argtypes = [ctypes.c_char_p]
     if setter(buffer) != 0:
         raise JackNameError(f"PortAudio refused the JACK client name {name!r}")
-    _name_buffer = buffer
+    _name_buffers[str(sd._libname)] = buffer
     sd._terminate()  # the JACK client is opened when PortAudio starts: start it again
     sd._initialize()
     return True
 
 
-def current_name() -> str | None:
-    """The name last given to PortAudio (None: its own default)."""
-    return None if _name_buffer is None else _name_buffer.value.decode()
+def current_name(sd: Any) -> str | None:
+    """The name last given to this PortAudio (None: its own default)."""
+    named = _name_buffers.get(str(sd._libname))
+    return None if named is None else named.value.decode()
 
 
 def client_name(sd: Any) -> str | None:

@@ -34,14 +34,25 @@ from typing import Any
 
 import numpy as np
 
+from realtime.engine.bend import Bend
 from realtime.engine.config import EngineConfig
-from realtime.engine.events import PANIC, READY, RELEASE, SUSTAIN, UPGRADE, AudioClock, Msg
+from realtime.engine.events import (
+    BEND,
+    PANIC,
+    READY,
+    RELEASE,
+    SUSTAIN,
+    UPGRADE,
+    AudioClock,
+    Msg,
+)
 from realtime.engine.limiter import Limiter
 from realtime.engine.pool import VoicePool
 from realtime.engine.stats import EngineStats
 from realtime.engine.voice import FREE, Scratch
 
 _perf = time.perf_counter
+EXIT_CROSSFADE_MS = 10.0  # a held note let go: from its loop into its own release
 
 
 def db_to_gain(db: float) -> float:
@@ -60,8 +71,11 @@ class Mixer:
         self.inbox: deque[Msg] = deque()
         self.inbox_per_block = config.inbox_per_block
         self.pool = VoicePool(config.max_voices, config.tail_voices)
-        self.scratch = Scratch(config.chunk, config.frames(config.crossfade_ms))
+        self.scratch = Scratch(
+            config.chunk, config.frames(config.crossfade_ms), config.frames(EXIT_CROSSFADE_MS)
+        )
         self.mono = np.zeros(config.chunk, np.float32)
+        self.bend = Bend(config.chunk)
         self.gain_buf = np.zeros(config.chunk, np.float32)
         self.limiter = Limiter(
             config.limiter_threshold, config.limiter_release_ms, config.sample_rate, config.chunk
@@ -133,6 +147,8 @@ class Mixer:
                 self.sustain = msg.on  # type: ignore[attr-defined]
                 if not self.sustain:
                     self.pool.pedal_up(frame)
+            elif kind == BEND:
+                self.bend.set(msg.semitones, msg.frame, f)  # type: ignore[attr-defined]
             elif kind == PANIC:
                 self.sustain = False
                 self.pool.fade_all(self.steal_coef)
@@ -159,6 +175,7 @@ class Mixer:
             arrival=msg.arrival,
             target=msg.target,
             order=self.pool.next_order(),
+            loop=msg.loop,
         )
 
     def _upgrade(self, msg: Any) -> None:
@@ -167,16 +184,17 @@ class Mixer:
             return  # stolen or ended meanwhile
         if voice.started and voice.src is not None and voice.pos >= voice.src.shape[0]:
             self.stats.starved += 1  # the first frames ran out before the whole note came
-        voice.upgrade(msg.audio, self.scratch.crossfade)
+        voice.upgrade(msg.audio, self.scratch.crossfade, msg.loop)
 
     def _chunk(self, out: np.ndarray, pos: int, n: int, f0: int, fblock: int) -> None:
         m = self.mono[:n]
         m.fill(0.0)
         s = self.scratch
         stats = self.stats
+        offsets = self.bend.advance(n, f0)
         for v in self.pool.voices:
             if v.state != FREE:
-                onset = v.mix(m, f0, s)
+                onset = v.mix(m, f0, s, offsets)
                 if onset >= 0:
                     stats.onset(v.arrival, v.target, f0 - fblock + onset)
         self._apply_gain(m, n)
@@ -226,5 +244,6 @@ class Mixer:
         for v in self.pool.voices:
             v.free()
         self.sustain = False
+        self.bend.reset()
         self.gain = self.target_gain
         self.limiter.reset()

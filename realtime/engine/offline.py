@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from realtime.engine.engine import Engine
-from realtime.engine.events import Event, NoteOff, NoteOn, Panic, Sustain
+from realtime.engine.events import Event, NoteOff, NoteOn, Panic, PitchBend, Sustain
 
 Action = Event | Callable[[int], object]
 
@@ -39,7 +39,8 @@ def freewheel(
     channels: int | None = None,
 ) -> Iterator[np.ndarray]:
     """Yield output blocks ``(blocksize, channels)`` float32 (fresh arrays) until every
-    event has played and the voices are silent (at most ``tail_s`` after the last event).
+    event has played and the voices are silent (at most ``tail_s`` after the last event or
+    the last note-off a duration set).
 
     ``events``: ``(seconds from the start, event or callable)`` in any order (ties keep
     their order)."""
@@ -68,6 +69,10 @@ def freewheel(
         yield block
         frame = mixer.frame
         done = k == len(timed) and not mixer.inbox and worker.scheduled == 0
+        # a note held by its duration keeps the render going until its release has rung
+        held = mixer.pool.last_off()
+        if held >= 0:
+            limit = max(limit, held + round(tail_s * sr))
         if done and (mixer.pool.count() == 0 or frame >= limit):
             return
 
@@ -80,4 +85,4 @@ def render_offline(
     return np.concatenate(blocks) if blocks else np.zeros((0, engine.config.channels), np.float32)
 
 
-__all__ = ["NoteOff", "NoteOn", "Sustain", "at_frame", "freewheel", "render_offline"]
+__all__ = ["NoteOff", "NoteOn", "PitchBend", "Sustain", "at_frame", "freewheel", "render_offline"]

@@ -102,6 +102,14 @@ class VoicePool:
                 else:
                     v.free()
 
+    def last_off(self) -> int:
+        """The latest note-off frame a playing voice is due to release at (-1: none)."""
+        last = -1
+        for v in self.voices:
+            if v.state == PLAYING and v.off_frame > last:
+                last = v.off_frame
+        return last
+
     def count(self) -> int:
         n = 0
         for v in self.voices:

@@ -6,8 +6,8 @@ preset). The list is the user's folder then the presets shipped with the engine;
 both is the user's.
 
 Name matching (``normalise``, ``match``) is pure; ``available`` only lists folders (glob).
-Reading a preset, and any sandboxing of what a remote sender may name, happens elsewhere
-(``realtime.engine.presets``).
+Reading a preset happens in ``realtime.engine.presets``; the sandbox for names sent over
+OSC (``realtime.engine.preset_folders``) matches names through ``match`` too.
 """
 
 from __future__ import annotations

@@ -11,31 +11,32 @@ Format (version 1)::
 Styles are stored by name so a preset survives a model with other styles: names the model
 lacks are skipped (and reported), missing ones get weight 0. ``load_preset`` accepts a path
 or a name looked up in the user folder (``~/.config/waefader/presets``) then in the presets
-shipped with the engine, compared normalised (``Warm Strings`` = ``warm_strings``: see
-``realtime.engine.preset_names``, the one list the window, OSC and ``--preset`` share).
+shipped with the engine (the folders: :mod:`realtime.engine.preset_folders`, which also holds
+the sandbox for names that come over OSC), compared normalised (``Warm Strings`` =
+``warm_strings``: see ``realtime.engine.preset_names``, the one list the window, OSC and
+``--preset`` share).
+
+Validation: a preset file is at most 64 KB of JSON nested at most 4 deep; a value of the
+wrong type or out of range is skipped with a one-line warning, the others still apply.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import math
 from pathlib import Path
 from typing import Any
 
 from realtime.engine.controls import ControlError, Controls
+from realtime.engine.preset_folders import SHIPPED_DIR as SHIPPED_DIR
+from realtime.engine.preset_folders import PresetError as PresetError
+from realtime.engine.preset_folders import preset_dirs, save_named
+from realtime.engine.preset_folders import user_dir as user_dir
 from realtime.engine.preset_names import available, match
 
 FORMAT, VERSION = "waefader-preset", 1
-SHIPPED_DIR = Path(__file__).resolve().parent / "presets"
-
-
-class PresetError(ValueError):
-    """An unreadable or invalid preset; the message says why."""
-
-
-def user_dir() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "waefader" / "presets"
+MAX_BYTES = 64 * 1024  # a preset is about 1 KB
+MAX_DEPTH = 4  # preset -> controls -> style -> weight
 
 
 def preset_to_dict(controls: Controls, name: str = "") -> dict[str, Any]:
@@ -51,11 +52,6 @@ def save_preset(controls: Controls, path: str | Path, name: str = "") -> Path:
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(preset_to_dict(controls, name or p.stem), indent=2) + "\n")
     return p
-
-
-def preset_dirs() -> tuple[Path, ...]:
-    """Where presets are found by name, first match wins: the user's, then the shipped."""
-    return (user_dir(), SHIPPED_DIR)
 
 
 def find_preset(name_or_path: str | Path) -> Path:
@@ -80,18 +76,53 @@ def list_presets() -> list[str]:
     return list(available(preset_dirs()))
 
 
-def read_preset(path: Path) -> dict[str, Any]:
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest (0 for a number or string), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict | list):
+            deepest = max(deepest, d + 1)
+            if d + 1 <= MAX_DEPTH:  # deeper than allowed: no need to look further
+                stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
+    return deepest
+
+
+def parse_preset(text: bytes, where: str) -> dict[str, Any]:
+    """Preset file contents -> the checked preset dict; PresetError saying why not."""
+    if len(text) > MAX_BYTES:
+        raise PresetError(f"preset {where} is larger than {MAX_BYTES // 1024} KB")
     try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PresetError(f"preset {path} is not readable JSON ({exc})") from None
+        data = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise PresetError(f"preset {where} is not readable JSON ({reason})") from None
+    if _depth(data) > MAX_DEPTH:
+        raise PresetError(f"preset {where} nests deeper than {MAX_DEPTH} levels")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise PresetError(f"preset {path} is not a waefader preset (format {FORMAT!r})")
+        raise PresetError(f"preset {where} is not a waefader preset (format {FORMAT!r})")
     if data.get("version") != VERSION:
-        raise PresetError(f"preset {path} has version {data.get('version')}, expected {VERSION}")
+        raise PresetError(f"preset {where} has version {data.get('version')!r}, expected {VERSION}")
     if not isinstance(data.get("controls"), dict):
-        raise PresetError(f"preset {path} has no 'controls' object")
+        raise PresetError(f"preset {where} has no 'controls' object")
     return data
+
+
+def read_preset(path: Path, where: str | None = None) -> dict[str, Any]:
+    """Read and check a preset file; ``where`` names it in errors (default: its path)."""
+    where = str(path) if where is None else where
+    try:
+        with open(path, "rb") as f:
+            text = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise PresetError(f"preset {where} is not readable ({exc.strerror or exc})") from None
+    return parse_preset(text, where)
+
+
+def _weight(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    return float(value)
 
 
 def apply_preset(controls: Controls, data: dict[str, Any]) -> list[str]:
@@ -110,7 +141,14 @@ def apply_preset(controls: Controls, data: dict[str, Any]) -> list[str]:
         else:
             if unknown:
                 warnings.append(f"styles not in this model, skipped: {', '.join(unknown)}")
-            values["style"] = [float(style.get(n, 0.0)) for n in controls.style_names]
+            weights = {n: _weight(style.get(n, 0.0)) for n in controls.style_names}
+            bad = [n for n, w in weights.items() if w is None]
+            if bad:
+                warnings.append(f"style weights must be numbers; skipped: {', '.join(bad)}")
+            current = list(controls.get("style"))  # type: ignore[arg-type]
+            values["style"] = [
+                current[i] if w is None else w for i, w in enumerate(weights.values())
+            ]
     elif style is not None:
         warnings.append("'style' must map style names to weights; skipped")
     latent = values.get("latent")
@@ -119,10 +157,16 @@ def apply_preset(controls: Controls, data: dict[str, Any]) -> list[str]:
     for name, value in values.items():
         try:
             controls.set(name, value)
-        except ControlError as exc:
-            warnings.append(str(exc))
+        except (ControlError, TypeError, ValueError) as exc:
+            warnings.append(str(exc) if isinstance(exc, ControlError) else f"{name}: {exc}")
     return warnings
 
 
 def load_preset(controls: Controls, name_or_path: str | Path) -> list[str]:
     return apply_preset(controls, read_preset(find_preset(name_or_path)))
+
+
+def save_named_preset(controls: Controls, name: str, overwrite: bool = False) -> Path:
+    """Save the controls as the user's preset ``name`` (see preset_folders.save_named)."""
+    text = json.dumps(preset_to_dict(controls, name.removesuffix(".json")), indent=2) + "\n"
+    return save_named(name, text, overwrite)

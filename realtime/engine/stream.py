@@ -1,10 +1,31 @@
 """The sounddevice OutputStream around the mixer's callback: device choice, a watchdog that
-notices a vanished device (unplugged, server gone) and reopens when it comes back."""
+notices a vanished device (unplugged, server gone) and reopens it when it comes back.
+
+Loss and return are reported once each through ``on_event`` (one line: the engine keeps
+them for /status and serve prints them on stderr). Reopening is tried with backoff (1 s,
+then doubling to 5 s) and only onto the device that was lost (same name), or the one the
+user named.
+
+A JACK server that dies takes PortAudio with it: closing the dead stream hangs forever, and
+Pa_Terminate (needed to see the restarted server) hangs or aborts on that stream. So the
+dead stream is abandoned to a daemon thread and a fresh PortAudio is loaded beside the old
+one: a copy of the library file, opened under another name, has its own global state (and
+its own JACK client), and a fresh ``sounddevice`` module is built over it
+(:func:`fresh_portaudio`). The old one is never terminated (its exit handler is dropped).
+
+JACK naming (:mod:`realtime.engine.jack_ports`): the client name is given to PortAudio before
+each stream opens (so a fresh PortAudio after a dead server gets it too), and the ports are
+renamed ``out_1..out_N`` once it runs, after every (re)open.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes.util
+import importlib.util
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -15,13 +36,46 @@ from realtime.engine import jack_ports
 from realtime.engine.config import EngineConfig, EngineError
 from realtime.engine.priority import realtime
 
+BACKOFF_S = (1.0, 2.0, 4.0, 5.0)  # waits between reopen attempts; the last repeats
+_current: Any = None  # the sounddevice module in use (a fresh one after a dead server)
+_fresh_count = 0
+
 
 def _sd() -> Any:
+    global _current
+    if _current is not None:
+        return _current
     try:
         import sounddevice as sd
     except OSError as exc:  # PortAudio library missing
         raise EngineError(f"no audio: PortAudio is not available ({exc})") from None
+    _current = sd
     return sd
+
+
+def fresh_portaudio() -> Any:
+    """Load a second, independent PortAudio (a copy of the library under a new name, so the
+    dynamic loader does not hand back the old instance) with its own sounddevice module, and
+    use it from now on. The old instance is left as it is, never terminated."""
+    global _current, _fresh_count
+    old = _sd()
+    _skip_portaudio_exit(old)
+    _fresh_count += 1
+    folder = tempfile.mkdtemp(prefix="waefader-portaudio-")
+    copy = os.path.join(folder, f"libportaudio-{_fresh_count}.so")
+    shutil.copy(_library_file(str(old._libname)), copy)
+    spec = importlib.util.find_spec("sounddevice")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    find = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: copy if name == "portaudio" else find(name)
+    try:
+        spec.loader.exec_module(module)  # dlopen + Pa_Initialize of the copy
+    finally:
+        ctypes.util.find_library = find
+        shutil.rmtree(folder, ignore_errors=True)  # mapped already: the file can go
+    _current = module
+    return module
 
 
 @dataclass(frozen=True)
@@ -32,6 +86,20 @@ class DeviceInfo:
     max_output_channels: int
     default_samplerate: float
     default_low_latency_ms: float
+
+
+def _library_file(name: str) -> str:
+    """The file a library was loaded from: ``name`` itself when a path, else the mapping
+    of this process whose file name starts with it (``libportaudio.so.2`` -> its path)."""
+    if os.path.isabs(name):
+        return os.path.realpath(name)
+    stem = name.split(".so")[0]
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split(maxsplit=5)[-1].strip()
+            if os.path.basename(path).startswith(stem) and os.path.isfile(path):
+                return path
+    raise EngineError(f"cannot find the file of {name} to load PortAudio again")
 
 
 def output_devices() -> list[DeviceInfo]:
@@ -88,11 +156,18 @@ def _listing(devices: list[DeviceInfo]) -> str:
 class AudioOutput:
     """An open output stream feeding ``callback``; ``lost`` tells when the device vanished."""
 
-    open_streams = 0  # in this process (PortAudio is process-wide)
+    open_streams = 0  # in this process, on the PortAudio in use (it is process-wide)
 
-    def __init__(self, callback: Callable[..., None], config: EngineConfig) -> None:
+    def __init__(
+        self,
+        callback: Callable[..., None],
+        config: EngineConfig,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
         self._callback = callback
         self.config = config
+        self.on_event = on_event  # one line on loss and on return (from the watchdog thread)
+        self.lost_at = 0.0
         self._stream: Any = None
         self._closing = False
         self._watchdog: threading.Thread | None = None
@@ -105,6 +180,7 @@ class AudioOutput:
         self.server_realtime: bool | None = None
         self._reopening: threading.Thread | None = None
         self._closed_cleanly = True
+        self._fresh_needed = False
         self.device: DeviceInfo | None = None
         self.lost = False
         self.losses = 0
@@ -129,7 +205,9 @@ class AudioOutput:
     def open(self) -> None:
         sd = _sd()
         self._name_client(sd)
-        device = resolve_device(self.config.device)
+        # after a loss: the same device again (by name), not whatever is the default now
+        spec = self.config.device if self.device is None else self.device.name
+        device = resolve_device(spec)
         try:
             stream = sd.OutputStream(
                 device=device.index,
@@ -175,7 +253,7 @@ class AudioOutput:
         """PortAudio's JACK client takes the configured name. Renaming restarts PortAudio,
         which would kill another open stream of this process: then the name stays."""
         if AudioOutput.open_streams > 0:
-            if jack_ports.current_name() not in (None, self.config.client_name):
+            if jack_ports.current_name(sd) not in (None, self.config.client_name):
                 self.jack_error = "JACK client name unchanged: another stream is open"
             return
         try:
@@ -190,6 +268,7 @@ class AudioOutput:
             return
         try:
             self.jack_ports = jack_ports.tidy_ports(name, self.config.connect)
+            self.jack_error = None
         except Exception as exc:
             self.jack_error = f"JACK ports left as PortAudio named them: {exc}"
 
@@ -199,7 +278,7 @@ class AudioOutput:
         stream, self._stream = self._stream, None
         if stream is None:
             return True
-        AudioOutput.open_streams -= 1
+        AudioOutput.open_streams -= 1  # abandoned or not, it is off the PortAudio in use
 
         def close() -> None:
             try:
@@ -230,15 +309,23 @@ class AudioOutput:
 
     def _watch(self) -> None:
         """Every 0.25 s: a stream that stopped, or whose callbacks stopped coming for 1 s,
-        has lost its device; then try to reopen every 2 s."""
+        has lost its device; then try to reopen, waiting longer after each failure."""
         seen, stalled_since = -1, time.monotonic()
+        tries = 0
         while not self._closing:
             time.sleep(0.25)
             if self.lost:
-                if time.monotonic() - stalled_since >= 2.0:
+                wait = BACKOFF_S[min(tries, len(BACKOFF_S) - 1)]
+                if time.monotonic() - stalled_since >= wait:
                     stalled_since = time.monotonic()
+                    tries += 1
                     self._try_reopen()
                 continue
+            if tries:  # it came back
+                tries = 0
+                name = self.device.name if self.device else "?"
+                self._report(f"audio device back: {name} reopened after "
+                             f"{time.monotonic() - self.lost_at:.1f} s")  # fmt: skip
             s = self._stream
             count = self._callbacks
             if count != seen:
@@ -247,24 +334,32 @@ class AudioOutput:
             if stopped or time.monotonic() - stalled_since > 1.0:
                 self.lost = True
                 self.losses += 1
+                self.lost_at = stalled_since = time.monotonic()
                 self.error = "audio device lost; retrying"
-                stalled_since = time.monotonic()
+                name = self.device.name if self.device else "?"
+                self._report(f"audio device lost: {name}; notes are dropped, reconnecting")
                 self._closed_cleanly = self._close_stream()
+                self._fresh_needed = not self._closed_cleanly
+
+    def _report(self, line: str) -> None:
+        if self.on_event is not None:
+            with contextlib.suppress(Exception):  # a broken listener must not stop the watchdog
+                self.on_event(line)
 
     def _try_reopen(self) -> None:
         """Rescan devices and reopen, in a helper thread so the watchdog keeps reporting.
-        When closing the lost stream hung (PortAudio does that when a JACK server dies),
-        PortAudio cannot be restarted in this process: say so and stop trying."""
-        if not self._closed_cleanly:
-            self.error = "audio device lost (the audio server went away); restart to reconnect"
-            _skip_portaudio_exit()
-            return
+        When closing the lost stream hung (a dead JACK server), PortAudio cannot be
+        terminated: a fresh PortAudio is loaded beside it (:func:`fresh_portaudio`)."""
         if self._reopening is not None and self._reopening.is_alive():
             return  # the last attempt is still going
 
         def attempt() -> None:
             try:
-                rescan()
+                if self._fresh_needed:
+                    fresh_portaudio()
+                    self._fresh_needed = False  # the fresh one has no stream: rescan is safe
+                else:
+                    rescan()
                 self.open()
             except Exception as exc:
                 self.error = f"audio device lost; retrying ({exc})"
@@ -275,11 +370,11 @@ class AudioOutput:
         self._reopening.start()
 
 
-def _skip_portaudio_exit() -> None:
-    """Terminating PortAudio after its JACK server died aborts the process (an assertion in
-    pa_jack.c): leave PortAudio alone at exit then."""
+def _skip_portaudio_exit(module: Any) -> None:
+    """Terminating PortAudio after its JACK server died hangs or aborts the process (an
+    assertion in pa_jack.c): leave that PortAudio alone at exit."""
     import atexit
 
-    handler = getattr(_sd(), "_exit_handler", None)
+    handler = getattr(module, "_exit_handler", None)
     if handler is not None:
         atexit.unregister(handler)

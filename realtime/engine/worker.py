@@ -14,6 +14,9 @@ either way. Per batch of requests taken from the queue:
 Rendered audio is cleaned (non-finite samples zeroed), trimmed of leading silence below
 ``trim_threshold`` (so the onset is the note's first sample; the same cut for the first
 frames and the whole note), resampled to the device rate with soxr and faded at its end.
+A whole note that sustains (its styles' ``sustain`` entry in the manifest, else its own
+envelope) gets a crossfaded loop (:mod:`realtime.engine.sustain_loop`) so it can be held
+for any length; the looped buffer and its loop points are cached with it.
 
 Timed messages more than ``schedule_horizon_ms`` ahead wait here, in a heap ordered by
 frame, and go to the callback when they come within the horizon: the callback then starts
@@ -21,6 +24,11 @@ them at their exact sample. Nothing here sleeps to schedule: the wait is the que
 timeout, cut short by any new request.
 
 Handoff to the callback: ``inbox.append`` on a ``collections.deque`` (atomic, non-blocking).
+
+Bounds (memory under abuse): at most ``max_pending_renders`` note requests wait for the
+model, ``max_scheduled`` rendered notes wait in the heap and ``max_inbox`` messages wait for
+the callback; a note beyond them is dropped and counted (:mod:`realtime.engine.drops`).
+Note-offs and pedal changes get four times as much room (a note-off must not be lost).
 """
 
 from __future__ import annotations
@@ -37,11 +45,14 @@ from typing import Any
 
 import numpy as np
 
-from realtime.engine.cache import NoteCache
+from realtime.engine.cache import Loop, NoteCache
 from realtime.engine.config import EngineConfig
+from realtime.engine.drops import Drops
 from realtime.engine.events import (
+    BEND,
     RELEASE,
     AudioClock,
+    BendMsg,
     Msg,
     NoteRequest,
     ReadyNote,
@@ -53,10 +64,12 @@ from realtime.engine.events import (
 from realtime.engine.mixer import coef_for
 from realtime.engine.priority import demoted, raise_thread
 from realtime.engine.resample import resample
-from realtime.engine.stats import EngineStats
+from realtime.engine.stats import EngineStats, Ring
+from realtime.engine.sustain_loop import envelope, find_loop, sustains
 from realtime.renderer import NoteControls, NoteRenderer
 
 MAX_BATCH = 16  # notes per model call
+LoopPoints = Loop | None  # a held note's loop (realtime.engine.cache.Loop)
 
 
 @dataclass(frozen=True)
@@ -121,16 +134,26 @@ class RenderWorker:
         self._wholes_done = 0  # the whole-note thread
         self.last_note: tuple[np.ndarray, int] | None = None
         self.last_note_request: NoteRequest | None = None  # its pitch and controls
+        self.style_sustain = style_sustain(renderer)
+        self.loop_ms = Ring(4096)  # time spent finding each whole note's loop
+        self.loops = 0  # whole notes given a loop
         # Counters with one writer each (no lost updates): pending = submitted - handled.
         self._submitted = 0  # control threads, under _submit_lock
         self._handled = 0  # the worker thread
         self._submit_lock = threading.Lock()
+        self.drops = Drops()
 
     # --- control side ------------------------------------------------------------------------
-    def submit(self, request: NoteRequest | TimedRequest) -> None:
+    def submit(self, request: NoteRequest | TimedRequest) -> bool:
+        """Queue a request; False (and counted) when too many wait already."""
+        room = self.config.max_pending_renders
         with self._submit_lock:  # several control threads may submit at once
+            if self.pending >= (room if isinstance(request, NoteRequest) else 4 * room):
+                self.drops.add("render_queue")
+                return False
             self._submitted += 1
             self.queue.put((self.epoch, request))
+        return True
 
     @property
     def pending(self) -> int:
@@ -281,34 +304,37 @@ class RenderWorker:
 
     def _handle_batch(self, batch: list[NoteRequest | TimedRequest], now_frame: int | None) -> None:
         notes = [r for r in batch if isinstance(r, NoteRequest)]
-        ready: dict[int, tuple[np.ndarray, bool]] = {}  # note_id -> (audio, awaiting_full)
+        ready: dict[int, tuple[np.ndarray, bool, LoopPoints]] = {}  # id -> audio, head?, loop
         later: list[tuple[NoteRequest, int]] = []  # (request, trim) whose whole note is due
         misses: list[NoteRequest] = []
         for r in notes:
             cached = self.cache.get(r.controls)
             if cached is not None:
-                ready[r.note_id] = (cached, False)
+                ready[r.note_id] = (cached, False, self.cache.loop(r.controls))
             else:
                 misses.append(r)
         for start in range(0, len(misses), MAX_BATCH):
             part = misses[start : start + MAX_BATCH]
             if self._head is not None:
-                for r, (audio, trim) in zip(part, self._render(part, head=True), strict=True):
-                    ready[r.note_id] = (audio, True)
+                for r, (audio, trim, _) in zip(part, self._render(part, head=True), strict=True):
+                    ready[r.note_id] = (audio, True, None)
                     later.append((r, trim))
             else:
-                for r, (audio, _) in zip(part, self._render(part, head=False), strict=True):
-                    ready[r.note_id] = (audio, False)
+                for r, (audio, _, loop) in zip(part, self._render(part, head=False), strict=True):
+                    ready[r.note_id] = (audio, False, loop)
         epoch = self.epoch
+        dropped: set[int] = set()
         for item in batch:
             if self.epoch != epoch:
                 return  # panic meanwhile: drop the rest
             if isinstance(item, NoteRequest):
                 if item.note_id in ready:
-                    audio, awaiting = ready[item.note_id]
-                    self._emit_note(item, audio, awaiting, now_frame)
+                    audio, awaiting, loop = ready[item.note_id]
+                    if not self._emit_note(item, audio, awaiting, now_frame, loop):
+                        dropped.add(item.note_id)
             else:
                 self._emit_timed(item, now_frame)
+        later = [(r, t) for r, t in later if r.note_id not in dropped]  # no whole note for them
         for start in range(0, len(later), MAX_BATCH):
             due = later[start : start + MAX_BATCH]
             job = (epoch, [r for r, _ in due], [t for _, t in due])
@@ -321,10 +347,12 @@ class RenderWorker:
     def _render_wholes(self, epoch: int, reqs: list[NoteRequest], trims: list[int]) -> None:
         if self.epoch != epoch:
             return
-        for r, (audio, _) in zip(reqs, self._render(reqs, head=False, trims=trims), strict=True):
+        for r, (audio, _, loop) in zip(
+            reqs, self._render(reqs, head=False, trims=trims), strict=True
+        ):
             if self.epoch != epoch:
                 return
-            self._emit_upgrade(r.note_id, audio)
+            self._emit_upgrade(r.note_id, audio, loop)
 
     # --- rendering --------------------------------------------------------------------------------
     def _render(
@@ -333,8 +361,8 @@ class RenderWorker:
         *,
         head: bool,
         trims: list[int] | None = None,
-    ) -> list[tuple[np.ndarray, int]]:
-        """Render B notes (first frames or whole) -> [(device-rate audio, trim), ...]."""
+    ) -> list[tuple[np.ndarray, int, LoopPoints]]:
+        """Render B notes (first frames or whole) -> [(device-rate audio, trim, loop), ...]."""
         inputs = stack_controls([r.controls for r in reqs])
         t0 = time.perf_counter()
         try:
@@ -354,13 +382,34 @@ class RenderWorker:
         for i, r in enumerate(reqs):
             trim = trims[i] if trims is not None else None
             audio, trim = self._prepare(np.asarray(raw[i], np.float32), trim, whole=not head)
+            loop: LoopPoints = None
             if not head:
-                self.cache.put(r.controls, audio)
+                self.last_note = (audio, self.config.sample_rate)  # as rendered, unlooped
+                audio, loop = self._hold(r.controls, audio)
+                self.cache.put(r.controls, audio, loop)
                 self.stats.notes_rendered += 1
-                self.last_note = (audio, self.config.sample_rate)
                 self.last_note_request = r
-            out.append((audio, trim))
+            out.append((audio, trim, loop))
         return out
+
+    def _hold(self, controls: NoteControls, audio: np.ndarray) -> tuple[np.ndarray, LoopPoints]:
+        """The looped buffer and its loop of a sustaining whole note (else the note as is)."""
+        if not self.config.hold:
+            return audio, None
+        t0 = time.perf_counter()
+        sr = self.config.sample_rate
+        env = envelope(audio, sr)
+        held = None
+        if self.style_sustain is not None:
+            held = sustain_vote(controls.style, self.style_sustain)
+        if held is None:  # the manifest does not say: the note's own envelope decides
+            held = sustains(env, sr)
+        loop = find_loop(audio, sr, env) if held else None
+        self.loop_ms.push((time.perf_counter() - t0) * 1e3)
+        if loop is None:
+            return audio, None
+        self.loops += 1
+        return loop.audio, (loop.start, loop.end, loop.period, loop.exit, loop.tail)
 
     def _prepare(self, raw: np.ndarray, trim: int | None, *, whole: bool) -> tuple[np.ndarray, int]:
         x = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
@@ -386,22 +435,38 @@ class RenderWorker:
             return -1 if f is None else f
         return -1
 
-    def _emit(self, msg: Msg, now_frame: int | None, at: float | None = None) -> None:
-        """``at``: the perf_counter time the message was asked for (its frame came from it)."""
+    def _emit(self, msg: Msg, now_frame: int | None, at: float | None = None) -> bool:
+        """Schedule or hand over a message; False when a bound dropped it (counted).
+        ``at``: the perf_counter time the message was asked for (its frame came from it)."""
+        note = isinstance(msg, ReadyNote)
         if msg.frame >= 0 and now_frame is not None and msg.frame > now_frame + self.horizon:
+            room = self.config.max_scheduled
             with self._lock:
+                waiting = len(self._waiting)
+                if (waiting >= room) if note else (len(self._heap) - waiting >= 4 * room):
+                    self.drops.add("scheduled")
+                    return False
                 seq = next(self._seq)
                 if at is not None:
                     self._at[seq] = at
                 heapq.heappush(self._heap, (msg.frame, seq, msg))
                 if isinstance(msg, ReadyNote):
                     self._waiting[msg.note_id] = msg
+        elif len(self.inbox) >= (self.config.max_inbox if note else 4 * self.config.max_inbox):
+            self.drops.add("inbox")
+            return False
         else:
             self.inbox.append(msg)
+        return True
 
     def _emit_note(
-        self, r: NoteRequest, audio: np.ndarray, awaiting: bool, now: int | None
-    ) -> None:
+        self,
+        r: NoteRequest,
+        audio: np.ndarray,
+        awaiting: bool,
+        now: int | None,
+        loop: LoopPoints = None,
+    ) -> bool:
         sr = self.config.sample_rate
         msg = ReadyNote(
             r.note_id,
@@ -414,21 +479,51 @@ class RenderWorker:
             duration_frames=-1 if r.duration is None else max(1, round(r.duration * sr)),
             arrival=r.arrival if r.live else 0.0,
             target=r.time if r.time is not None else 0.0,
+            loop=loop,
         )
-        self._emit(msg, now, r.time if r.frame is None else None)
+        return self._emit(msg, now, r.time if r.frame is None else None)
 
     def _emit_timed(self, r: TimedRequest, now: int | None) -> None:
         frame = self._frame_of(r.time, r.frame)
-        msg: Msg = (
-            Release(r.value, frame) if r.msg_kind == RELEASE else SustainMsg(bool(r.value), frame)
-        )
+        msg: Msg
+        if r.msg_kind == RELEASE:
+            msg = Release(r.value, frame)
+        elif r.msg_kind == BEND:
+            msg = BendMsg(r.amount, frame)
+        else:
+            msg = SustainMsg(bool(r.value), frame)
         self._emit(msg, now, r.time if r.frame is None else None)
 
-    def _emit_upgrade(self, note_id: int, audio: np.ndarray) -> None:
+    def _emit_upgrade(self, note_id: int, audio: np.ndarray, loop: LoopPoints = None) -> None:
         with self._lock:
             waiting = self._waiting.get(note_id)
             if waiting is not None:  # still scheduled here: it will start whole
                 waiting.audio = audio
+                waiting.loop = loop
                 waiting.awaiting_full = False
+            elif len(self.inbox) >= self.config.max_inbox // 4:  # whole notes; none taken
+                self.drops.add("inbox")
             else:
-                self.inbox.append(Upgrade(note_id, audio))
+                self.inbox.append(Upgrade(note_id, audio, loop))
+
+
+def style_sustain(renderer: NoteRenderer) -> np.ndarray | None:
+    """Per style (in the model's order): 1 sustains, 0 decays, NaN unknown, from the
+    model's manifest (``sustain``); None when it says nothing."""
+    table = getattr(renderer, "style_sustain", None)
+    if not table:
+        return None
+    return np.array(
+        [float(table[n]) if n in table else np.nan for n in renderer.style_names], np.float64
+    )
+
+
+def sustain_vote(weights: tuple[float, ...], table: np.ndarray) -> bool | None:
+    """A style mix sustains when its sustaining styles hold at least half of the weight
+    of the styles the table knows; None when known styles hold under half of the mix."""
+    w = np.clip(np.asarray(weights, np.float64), 0.0, None)
+    known = ~np.isnan(table)
+    total, seen = float(w.sum()), float(w[known].sum())
+    if total <= 0 or seen < 0.5 * total:
+        return None
+    return float(w[known] @ table[known]) >= 0.5 * seen

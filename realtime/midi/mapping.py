@@ -7,14 +7,17 @@ File format (``--cc-map FILE``; entries replace the default's for the same CC)::
             "74": "latent/0",
             "20": "style/violin",
             "21": "style/1",
-            "30": {"target": "release", "min": 0.05, "max": 8, "curve": "log"}},
+            "30": {"target": "release", "min": 0.05, "max": 8, "curve": "log"},
+            "pressure": {"target": "latent/1", "min": -2, "max": 2}},
      "replace_default": false}
 
 A target is a control name (scalar), ``name/index`` for one element of a vector control
 (``latent/0``, ``pitch_class_mix/7``, ``style/1``) or ``style/<style name>``. The CC value
 0..127 maps linearly (or logarithmically, ``"curve": "log"``) onto ``min..max``, by
 default a musical part of the control's range (below). CC 64 is the sustain pedal and
-CC 120 / 123 (all sound / notes off) are panic; they cannot be remapped.
+CC 120 / 123 (all sound / notes off) are panic; they cannot be remapped. Channel pressure
+(aftertouch) is the controller ``"pressure"`` (unmapped by default); the mod wheel is CC 1.
+CC 101/100 select an RPN and CC 6/38 set it: RPN 0 is the pitch-bend range (the handler's).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from realtime.engine.controls import Controls
 
 SUSTAIN_CC = 64
 PANIC_CCS = (120, 123)
+PRESSURE = 128  # channel pressure, a controller of its own beside the 128 CCs
+RPN_CCS = (101, 100, 6, 38)  # RPN select MSB / LSB, data entry MSB / LSB
 
 # Musical default ranges for a knob (the controls allow more).
 DEFAULT_RANGES: dict[str, tuple[float, float, str]] = {
@@ -97,9 +102,10 @@ class CcMap:
             entries.update(_entries(data, path))
         return cls({cc: _target(controls, cc, spec) for cc, spec in entries.items()})
 
-    def describe(self) -> dict[int, str]:
+    def describe(self) -> dict[int | str, str]:
         return {
-            cc: t.control + ("" if t.index is None else f"/{t.index}")
+            ("pressure" if cc == PRESSURE else cc): t.control
+            + ("" if t.index is None else f"/{t.index}")
             for cc, t in sorted(self.targets.items())
         }
 
@@ -117,10 +123,13 @@ def _read(path: Path) -> dict[str, Any]:
 def _entries(data: dict[str, Any], path: str | Path) -> dict[int, Any]:
     out = {}
     for key, spec in data["cc"].items():
+        if key == "pressure":
+            out[PRESSURE] = spec
+            continue
         if not str(key).isdigit() or not 0 <= int(key) <= 127:
-            raise MidiError(f"CC map {path}: {key!r} is not a CC number 0..127")
-        if int(key) == SUSTAIN_CC or int(key) in PANIC_CCS:
-            raise MidiError(f"CC map {path}: CC {key} is reserved (sustain / panic)")
+            raise MidiError(f"CC map {path}: {key!r} is not a CC number 0..127 or 'pressure'")
+        if int(key) in (SUSTAIN_CC, *PANIC_CCS, *RPN_CCS):
+            raise MidiError(f"CC map {path}: CC {key} is reserved (sustain / panic / RPN)")
         out[int(key)] = spec
     return out
 

@@ -16,8 +16,8 @@ def read_midi_file(path: str | Path) -> list[tuple[float, Any]]:
 
     try:
         mid = mido.MidiFile(str(path))
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise MidiError(f"cannot read MIDI file {path}: {exc}") from None
+    except (OSError, EOFError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise MidiError(f"cannot read MIDI file {path}: {_reason(exc)}") from None
     t = 0.0
     out = []
     for msg in mid:  # iterating a MidiFile yields messages with delta times in seconds
@@ -25,6 +25,16 @@ def read_midi_file(path: str | Path) -> list[tuple[float, Any]]:
         if not msg.is_meta and hasattr(msg, "channel"):
             out.append((t, msg))
     return out
+
+
+def _reason(exc: Exception) -> str:
+    """mido's exceptions often carry no text (a truncated file is a bare EOFError)."""
+    if isinstance(exc, EOFError):
+        return "truncated (the file ends inside a chunk)"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else f"malformed ({type(exc).__name__})"
 
 
 def midi_actions(handler: MidiHandler, path: str | Path) -> list[tuple[float, Action]]:

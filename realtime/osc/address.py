@@ -24,6 +24,7 @@ ADDRESSES: tuple[Address, ...] = (
     ),
     Address("note_off", "pitch", "release the oldest held note of that pitch"),
     Address("sustain", "0|1", "sustain pedal"),
+    Address("bend", "semitones", "pitch bend of sounding and new notes, -24..24 (0: none)"),
     Address("panic", "", "every voice fades out within 5 ms; pending notes are dropped"),
     Address(
         "style/<slug>",
@@ -51,15 +52,21 @@ ADDRESSES: tuple[Address, ...] = (
     Address(
         "preset",
         "name",
-        "load a preset by name (case, spaces and underscores alike; list: /presets)",
+        "load a preset by name from the preset folders (case, spaces and underscores alike; "
+        "list: /presets)",
     ),
     Address("presets", "[reply-port]", "reply /waefader/presets with every preset name"),
-    Address("preset/save", "path", "save the controls as a preset"),
+    Address(
+        "preset/save",
+        "name [overwrite]",
+        "save the controls as the user's preset NAME (an existing one only with overwrite)",
+    ),
     Address(
         "transform",
         "path [name value ...]",
-        "transform an audio file and play it: style weights by name, pitch, transpose, "
-        "dynamics, latent_scale, play (transformed / reconstruction / original)",
+        "transform an audio file inside an --allow-dir folder and play it: style weights by "
+        "name, pitch, transpose, dynamics, latent_scale, play (transformed / reconstruction "
+        "/ original)",
     ),
     Address(
         "info",

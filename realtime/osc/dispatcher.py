@@ -13,7 +13,14 @@ not OSC, or whose size runs past the packet, counts as ``malformed``; the others
 
 Bundles: a future timetag schedules the bundle's notes at that time on the audio clock
 (the engine places them on their exact sample); nothing sleeps. A timetag already past is
-played at once and counted ``late``.
+played at once and counted ``late``; one more than ``horizon_s`` ahead (60 s by default) is
+refused and counted ``too_far``, so far-future notes cannot pile up.
+
+Files: ``/preset`` and ``/preset/save`` take preset names, read from and written to the
+preset folders only (:mod:`realtime.engine.preset_folders`); ``/transform`` reads only inside
+the folders given by ``allow_dirs`` (:mod:`realtime.osc.sandbox`). Every refusal reads ``not
+allowed or not found``, and ``last_problem`` (shown to every sender in ``/status``) never
+holds a file name or path.
 """
 
 from __future__ import annotations
@@ -23,15 +30,19 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from pythonosc import osc_message
 from pythonosc.osc_message_builder import OscMessageBuilder
 from pythonosc.parsing import osc_types
 
 from realtime.engine import ControlError, Engine, PresetError
+from realtime.engine.preset_folders import REFUSED
+from realtime.engine.presets import save_named_preset
 from realtime.osc.address import CONTROL_PATHS, PREFIX, address_list, style_for
 from realtime.osc.packets import timed_messages
+from realtime.osc.quiet import capture_library_warnings, library_warnings
+from realtime.osc.sandbox import AllowedDirs, NotAllowed
 from realtime.osc.transform import TransformRequest, parse_request
 from realtime.transform import TransformError, transform_file
 from realtime.transform.jobs import TransformJobs
@@ -40,6 +51,7 @@ from realtime.transform.synth import EncoderSynth
 
 Target = tuple[str, int]
 Reply = tuple[bytes, Target]
+HORIZON_S = 60.0  # timetags further ahead are refused
 
 
 class BadArgs(ValueError):
@@ -55,17 +67,29 @@ class OscCounters:
     bad_args: int = 0
     out_of_range: int = 0
     errors: int = 0
+    refused: int = 0  # files outside the sandbox, missing or unreadable (one answer for all)
+    too_far: int = 0  # timetags beyond the horizon
     scheduled: int = 0
     late: int = 0
     replies: int = 0
     transforms: int = 0  # transformed notes played (failures count as bad_args / errors)
+    kernel_drops: int = 0  # datagrams the kernel dropped (receive buffer full; the server)
+    refused_senders: int = 0  # datagrams from hosts outside --osc-allow (the server)
 
     @property
     def bad(self) -> int:
-        return self.malformed + self.unknown + self.bad_args + self.out_of_range + self.errors
+        return (
+            self.malformed
+            + self.unknown
+            + self.bad_args
+            + self.out_of_range
+            + self.errors
+            + self.refused
+            + self.too_far
+        )
 
     def as_dict(self) -> dict[str, int]:
-        return {**asdict(self), "bad_packets": self.bad}
+        return {**asdict(self), "bad_packets": self.bad, "library_warnings": library_warnings()}
 
 
 def build(address: str, *args: Any) -> bytes:
@@ -100,8 +124,13 @@ class OscDispatcher:
         prefix: str = PREFIX,
         reply_port: int | None = None,
         extra_status: Callable[[], dict[str, Any]] | None = None,
+        allow_dirs: AllowedDirs | None = None,
+        horizon_s: float = HORIZON_S,
     ) -> None:
+        capture_library_warnings()
         self.engine = engine
+        self.allowed = allow_dirs or AllowedDirs()
+        self.horizon_s = horizon_s
         self.prefix = prefix.rstrip("/")
         self.reply_port = reply_port
         self.extra_status = extra_status
@@ -117,6 +146,7 @@ class OscDispatcher:
             "note_on": self._note_on,
             "note_off": self._note_off,
             "sustain": self._sustain,
+            "bend": self._bend,
             "panic": self._panic,
             "note_mix": self._note_mix,
             "latent/randomize": self._randomize,
@@ -153,6 +183,11 @@ class OscDispatcher:
         wall = time.time()
         for tag, msg in messages:
             self.counters.messages += 1
+            if tag != osc_types.IMMEDIATELY and tag - wall > self.horizon_s and frame is None:
+                self._problem(
+                    "too_far", f"timetag {tag - wall:.0f} s ahead, over {self.horizon_s:g} s"
+                )
+                continue
             when = self._when(tag, wall, arrival)
             replies.extend(self._dispatch(msg, when, arrival, sender))
         self.counters.replies += len(replies)
@@ -190,9 +225,12 @@ class OscDispatcher:
                 self._set_control(path, args)
                 return []
             self._problem("unknown", f"unknown address {address}")
+        except (NotAllowed, PresetError) as exc:  # never the name: /status shows it to all
+            kind = "refused" if str(exc) == REFUSED else "bad_args"
+            self._problem(kind, f"{address}: {exc}")
         except BadArgs as exc:
             self._problem("bad_args", f"{address}: {exc}")
-        except (ControlError, ValueError, PresetError) as exc:
+        except (ControlError, ValueError) as exc:
             kind = "out_of_range" if "outside" in str(exc) else "bad_args"
             self._problem(kind, f"{address}: {exc}")
         except Exception as exc:
@@ -247,6 +285,12 @@ class OscDispatcher:
         self.engine.sustain(_switch(self._one(args)), time=when, frame=self._at_frame)
         return []
 
+    def _bend(
+        self, args: list[Any], when: float | None, _a: float, _s: Target | None
+    ) -> list[Reply]:
+        self.engine.bend(_num(self._one(args)), time=when, frame=self._at_frame)
+        return []
+
     def _panic(
         self, args: list[Any], _w: float | None, _a: float, _s: Target | None
     ) -> list[Reply]:
@@ -293,8 +337,8 @@ class OscDispatcher:
     ) -> list[Reply]:
         name = self._one(args)
         if not isinstance(name, str):
-            raise BadArgs("preset takes a name or a path")
-        warnings = self.engine.load_preset(name)
+            raise BadArgs("preset takes a preset name")
+        warnings = self.engine.load_preset(name, remote=True)
         if warnings:
             self.last_problem = "; ".join(warnings)
         return []
@@ -310,40 +354,57 @@ class OscDispatcher:
     def _preset_save(
         self, args: list[Any], _w: float | None, _a: float, _s: Target | None
     ) -> list[Reply]:
-        path = self._one(args)
-        if not isinstance(path, str) or not path.endswith(".json"):
-            raise BadArgs("preset/save takes a path ending in .json")
-        self.engine.save_preset(path)
+        if not 1 <= len(args) <= 2 or not isinstance(args[0], str):
+            raise BadArgs("preset/save takes a preset name [overwrite]")
+        overwrite = len(args) == 2 and (args[1] == "overwrite" or _switch(args[1]))
+        save_named_preset(self.engine.controls, args[0], overwrite)
         return []
 
     def _transform(
         self, args: list[Any], _w: float | None, _a: float, sender: Target | None
     ) -> list[Reply]:
-        synth = engine_synth(self.engine)
         request = parse_request(args, self.engine.controls.style_names)
         target = self._target([], sender)
         engine = self.engine
+        try:
+            file = self.allowed.open(request.name)
+        except NotAllowed:
+            self._problem("refused", f"{self.prefix}/transform: {REFUSED}")
+            reply = build(f"{self.prefix}/transform/error", request.name, REFUSED)
+            return [] if target is None else [(reply, target)]
+        try:
+            synth = engine_synth(self.engine)
+        except Exception:
+            file.close()
+            raise
 
         def job() -> None:
-            self._run_transform(engine, synth, request, target)
+            with file:
+                self._run_transform(engine, synth, request, file, target)
 
         if not self.jobs.submit(job):
+            file.close()
             raise TransformError(f"{self.jobs.limit} transforms are waiting already; try later")
         return []
 
     def _run_transform(
-        self, engine: Engine, synth: EncoderSynth, request: TransformRequest, target: Target | None
+        self,
+        engine: Engine,
+        synth: EncoderSynth,
+        request: TransformRequest,
+        file: BinaryIO,
+        target: Target | None,
     ) -> None:
         """On the jobs thread: transform, play, count, answer."""
-        name = str(request.path)
+        name = request.name
         p = self.prefix
         try:
-            result = transform_file(synth, request.path, request.edits)
+            result = transform_file(synth, file, request.edits)
             play_sound(engine, result, request.which)
         except Exception as exc:
             kind = "bad_args" if isinstance(exc, ValueError) else "errors"
             text = str(exc) if kind == "bad_args" else f"{type(exc).__name__}: {exc}"
-            self._problem(kind, f"{p}/transform {name}: {text}")
+            self._problem(kind, f"{p}/transform: {text}")
             self._send_later(build(f"{p}/transform/error", name, text), target)
             return
         with self._count_lock:

@@ -40,6 +40,7 @@ class TransformRequest:
     path: Path
     edits: Edits
     which: str = "transformed"
+    name: str = ""  # the file as the sender named it (opened through the sandbox)
 
 
 def parse_request(args: Sequence[Any], style_names: Sequence[str]) -> TransformRequest:
@@ -69,7 +70,7 @@ def parse_request(args: Sequence[Any], style_names: Sequence[str]) -> TransformR
     which = str(options.get("play", "transformed"))
     if which not in SOUNDS:
         raise TransformError(f"play takes one of {', '.join(SOUNDS)}, got {which!r}")
-    return TransformRequest(Path(args[0]).expanduser(), edits, which)
+    return TransformRequest(Path(args[0]).expanduser(), edits, which, args[0])
 
 
 def _number(name: str, value: Any) -> float:

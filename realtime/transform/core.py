@@ -22,11 +22,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from realtime.dsp.audio_io import (
+    NOTE_LIMITS,
     SILENCE_DBFS,
     AudioError,
     fit_length,
@@ -96,8 +97,13 @@ def prepare_note(
         raise TransformError("no samples (empty or truncated audio)")
     if not np.all(np.isfinite(x)):
         raise TransformError("audio contains NaN or infinite samples")
-    if sample_rate <= 0:
-        raise TransformError(f"sample rate {sample_rate} is not positive")
+    lim = NOTE_LIMITS
+    if not lim.min_rate <= sample_rate <= lim.max_rate:
+        raise TransformError(
+            f"sample rate {sample_rate} Hz outside {lim.min_rate}..{lim.max_rate} Hz"
+        )
+    if x.shape[0] > lim.max_seconds * sample_rate or x.size > lim.max_samples:
+        raise TransformError(f"longer than {lim.max_seconds:g} s; give one note")
     x = resample(to_mono(x), int(sample_rate), model_rate) * np.float32(10 ** (gain_db / 20))
     if peak_dbfs(x) < SILENCE_DBFS:
         raise TransformError(f"silent (peak {peak_dbfs(x):.0f} dBFS, below {SILENCE_DBFS:.0f})")
@@ -184,10 +190,11 @@ def transform_note(
     return transform_encoded(synth, encoded, edits)
 
 
-def read_note_audio(path: str | Path) -> tuple[np.ndarray, int]:
-    """A file's samples ``(samples, channels)`` and rate; TransformError with the reason."""
+def read_note_audio(path: str | Path | BinaryIO) -> tuple[np.ndarray, int]:
+    """A file's (a path or a binary file object) samples ``(samples, channels)`` and rate,
+    within ``NOTE_LIMITS`` (checked before decoding); TransformError with the reason."""
     try:
-        return read_audio(path)
+        return read_audio(path, NOTE_LIMITS)
     except AudioError as exc:
         raise TransformError(_short_reason(str(exc))) from None
 
@@ -195,13 +202,17 @@ def read_note_audio(path: str | Path) -> tuple[np.ndarray, int]:
 def _short_reason(text: str) -> str:
     """libsndfile's messages repeat the path (``Error opening 'x': Format not
     recognised.``); the caller names the file already, so keep the reason only."""
-    if text.startswith("unreadable audio") and "': " in text:
-        return f"not readable as audio ({text.rsplit(chr(39) + ': ', 1)[1].rstrip(').')})"
+    for sep in ("': ", ">: "):  # a path in quotes, or a file object
+        if text.startswith("unreadable audio") and sep in text:
+            return f"not readable as audio ({text.rsplit(sep, 1)[1].rstrip(').')})"
     return text
 
 
 def encode_file(
-    synth: EncoderSynth, path: str | Path, hints: SourceHints | None = None, gain_db: float = 0.0
+    synth: EncoderSynth,
+    path: str | Path | BinaryIO,
+    hints: SourceHints | None = None,
+    gain_db: float = 0.0,
 ) -> EncodedNote:
     """:func:`encode_note` of an audio file (any format libsndfile reads, rate, channels)."""
     audio, sr = read_note_audio(path)
@@ -210,7 +221,7 @@ def encode_file(
 
 def transform_file(
     synth: EncoderSynth,
-    path: str | Path,
+    path: str | Path | BinaryIO,
     edits: Edits | None = None,
     hints: SourceHints | None = None,
     gain_db: float = 0.0,

@@ -148,3 +148,24 @@ def test_cli_prints_the_message_without_traceback(
     assert code == 2
     assert err.startswith("waefader bench render: model ") and "format_version 99" in err
     assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_sustain_table_is_written_by_export_and_checked(model_copy: Path) -> None:
+    from realtime.sustain_info import main as sustain_main
+
+    synth = load_model(model_copy)
+    table = synth.style_sustain
+    assert table is not None and set(table) == {"violin", "flute", "cello"}
+    entry = synth.manifest.sustain["styles"]["violin"]
+    assert {"sustains", "decay_db_per_s", "held_s"} <= set(entry)
+
+    edit_manifest(model_copy, lambda m: m.pop("sustain"))
+    assert load_model(model_copy).style_sustain is None  # older manifests: judged per note
+    assert sustain_main([str(model_copy), "--write"]) == 0  # added back, graphs untouched
+    assert load_model(model_copy).style_sustain == table
+
+    edit_manifest(model_copy, lambda m: m["sustain"]["styles"].update(oboe={"sustains": True}))
+    assert "unknown style 'oboe'" in refused(model_copy)
+    edit_manifest(model_copy, lambda m: m["sustain"]["styles"].pop("oboe"))
+    edit_manifest(model_copy, lambda m: m["sustain"]["styles"]["violin"].update(sustains="yes"))
+    assert "sustains" in refused(model_copy)

@@ -32,13 +32,52 @@ def test_notes_velocity_and_sustain() -> None:
         mido.Message("note_off", note=62),
         mido.Message("control_change", control=64, value=127),
         mido.Message("pitchwheel", pitch=100),
+        mido.Message("polytouch", note=60, value=3),
     ]:
         h.handle(msg)
-    on, off1, off2, pedal = drained(eng)
+    on, off1, off2, pedal, bend = drained(eng)
     assert isinstance(on, NoteRequest) and on.pitch == 60 and on.gain == pytest.approx(90 / 127)
     assert isinstance(off1, TimedRequest) and off1.value == 60 and off2.value == 62
     assert pedal.value == 1
-    assert h.counts == {"notes": 1, "note_offs": 2, "cc": 1, "ignored": 1, "errors": 0}
+    assert bend.amount == pytest.approx(2.0 * 100 / 8191)
+    assert h.counts == {"notes": 1, "note_offs": 2, "cc": 2, "ignored": 1, "errors": 0}
+
+
+def test_pitch_wheel_range_follows_rpn_0() -> None:
+    eng = make_engine()
+    h = MidiHandler(eng)
+    h.handle(mido.Message("pitchwheel", pitch=8191))
+    h.handle(mido.Message("pitchwheel", pitch=-8192))
+    for cc, v in ((101, 0), (100, 0), (6, 12), (38, 50)):  # RPN 0 = 12 semitones 50 cents
+        h.handle(mido.Message("control_change", control=cc, value=v))
+    h.handle(mido.Message("pitchwheel", pitch=4096))
+    h.handle(mido.Message("control_change", control=101, value=127))  # RPN null
+    h.handle(mido.Message("control_change", control=6, value=1))  # data entry: no RPN now
+    amounts = [r.amount for r in drained(eng)]
+    # full up, full down, the wheel re-applied at 12 and at 12.5 semitones, then a half wheel
+    assert amounts[:2] == [pytest.approx(2.0), pytest.approx(-2.0)]
+    assert amounts[-1] == pytest.approx(12.5 * 4096 / 8191)
+    assert h.bend_range == 12.5
+    with pytest.raises(ValueError, match="bend range"):
+        MidiHandler(eng, bend_range=30)
+
+
+def test_channel_pressure_and_mod_wheel_reach_the_cc_map(tmp_path) -> None:
+    eng = make_engine()
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps({"cc": {"pressure": {"target": "latent/1", "min": -2, "max": 2}}}))
+    h = MidiHandler(eng, CcMap.for_controls(eng.controls, path))
+    h.handle(mido.Message("aftertouch", value=127))
+    h.handle(mido.Message("control_change", control=1, value=127))  # mod wheel
+    assert eng.get("latent")[1] == 2.0 and eng.get("variation") == 1.0
+    assert h.counts["cc"] == 2
+    plain = MidiHandler(eng)  # pressure is unmapped by default: counted, ignored
+    plain.handle(mido.Message("aftertouch", value=10))
+    assert plain.counts["ignored"] == 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"cc": {"6": "gain"}}))
+    with pytest.raises(MidiError, match="reserved"):
+        CcMap.for_controls(eng.controls, bad)
 
 
 def test_default_cc_map_moves_faders() -> None:

@@ -175,16 +175,17 @@ def test_nested_bundles_keep_their_timetags(osc: OscDispatcher) -> None:
     assert first.time == pytest.approx(arrival + 1.0, abs=0.005) and second.time is None
 
 
-def test_presets_over_osc(osc: OscDispatcher, tmp_path) -> None:
+def test_presets_over_osc(osc: OscDispatcher, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     osc.handle_datagram(build("/waefader/preset", "fifths"))
     assert osc.engine.get("pitch_class_mix")[7] == 0.6
-    path = str(tmp_path / "p.json")
-    osc.handle_datagram(build("/waefader/preset/save", path))
+    osc.handle_datagram(build("/waefader/preset/save", "my pad"))
+    assert (tmp_path / "waefader" / "presets" / "my pad.json").is_file()
     osc.handle_datagram(build("/waefader/gain", 0))
-    osc.handle_datagram(build("/waefader/preset", path))
+    osc.handle_datagram(build("/waefader/preset", "my pad"))
     assert osc.engine.get("gain") == -9.0 and osc.counters.bad == 0
     osc.handle_datagram(build("/waefader/preset", "no-such-preset"))
-    assert osc.counters.bad_args == 1
+    assert osc.counters.refused == 1
 
 
 def test_docs_list_every_address() -> None:

@@ -16,6 +16,7 @@ from transform_kit import SR, harmonic_note
 from realtime.engine import Engine, EngineConfig
 from realtime.model import OnnxSynth, load_model
 from realtime.osc.dispatcher import OscDispatcher, build
+from realtime.osc.sandbox import AllowedDirs
 from realtime.transform import Edits, transform_file
 
 SENDER = ("127.0.0.1", 50000)
@@ -27,10 +28,10 @@ def synth(tiny_model_dir: Path) -> OnnxSynth:
 
 
 @pytest.fixture
-def osc(synth: OnnxSynth):  # type: ignore[no-untyped-def]
+def osc(synth: OnnxSynth, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     engine = Engine(synth, EngineConfig(sample_rate=SR, seed=0, use_head=False))
     engine.start(audio=False)
-    dispatcher = OscDispatcher(engine)
+    dispatcher = OscDispatcher(engine, allow_dirs=AllowedDirs([tmp_path_factory.getbasetemp()]))
     sent: list[tuple[bytes, tuple[str, int]]] = []
     dispatcher.send = sent.extend
     dispatcher.sent = sent  # type: ignore[attr-defined]
@@ -115,22 +116,24 @@ def test_bad_files_are_counted_answered_and_the_synth_plays_on(
     text.write_text("not audio")
     silent = tmp_path / "silent.wav"
     sf.write(silent, np.zeros(SR, np.float32), SR)
-    for path in (tmp_path / "missing.wav", text, silent):
-        osc.handle_datagram(build("/waefader/transform", str(path)), SENDER)
+    for path in (tmp_path / "missing.wav", text, silent):  # a refusal is answered at once
+        osc.sent.extend(osc.handle_datagram(build("/waefader/transform", str(path)), SENDER))  # type: ignore[attr-defined]
     assert osc.jobs.wait_idle(30.0)
-    assert osc.counters.bad_args == 3 and osc.counters.transforms == 0
+    assert osc.counters.bad_args == 2 and osc.counters.refused == 1
+    assert osc.counters.transforms == 0
     answers = replies(osc)
     assert [a for a, _ in answers] == ["/waefader/transform/error"] * 3
     reasons = " | ".join(str(args[1]) for _, args in answers)
-    for reason in ("not a file", "not readable as audio", "silent"):
+    for reason in ("not allowed or not found", "not readable as audio", "silent"):
         assert reason in reasons
     osc.handle_datagram(build("/waefader/note_on", 60, 100), SENDER)
     assert osc.engine.wait_idle(10.0) and osc.engine.last_note() is not None
 
 
-def test_a_model_without_encoder_is_refused() -> None:
-    osc = OscDispatcher(make_engine())  # the sine stand-in has no encoder
-    osc.handle_datagram(build("/waefader/transform", "x.wav"))
+def test_a_model_without_encoder_is_refused(note_file: Path) -> None:
+    allow = AllowedDirs([note_file.parent])
+    osc = OscDispatcher(make_engine(), allow_dirs=allow)  # the sine stand-in has no encoder
+    osc.handle_datagram(build("/waefader/transform", str(note_file)))
     assert osc.counters.bad_args == 1 and "encoder" in osc.last_problem
 
 
@@ -142,7 +145,10 @@ def test_the_answer_comes_back_over_udp(synth: OnnxSynth, note_file: Path) -> No
     engine = Engine(synth, EngineConfig(sample_rate=SR, seed=0, use_head=False))
     engine.start(audio=False)
     try:
-        with OscServer(OscDispatcher(engine), port=0, rt_priority=None, nice=None) as server:
+        allow = AllowedDirs([note_file.parent])
+        with OscServer(
+            OscDispatcher(engine, allow_dirs=allow), port=0, rt_priority=None, nice=None
+        ) as server:
             c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             c.bind(("127.0.0.1", 0))
             c.settimeout(60.0)
