@@ -66,9 +66,9 @@ class SynthWrapper(nn.Module):
         # The decoder is linear at its output; below 0 is below the -100 dB floor, where the
         # MCNN never saw data. Evaluation and fine-tuning clamp the same way.
         cond = Condition(pitch_class, octave, style, dynamics)
-        features = self.decoder(z, cond).clamp_min(0.0)
-        if self.mcnn_frames < features.shape[-1]:
-            features = features[:, :, : self.mcnn_frames]
+        n_frames = self.decoder.cfg.features.n_frames
+        head = self.mcnn_frames if self.mcnn_frames < n_frames else None
+        features = self.decoder(z, cond, head).clamp_min(0.0)
         # The key asked for guides the vocoder's pitch search (no octave errors).
         wave: torch.Tensor = self.mcnn(features, cond.midi() if self.guide_pitch else None)
         return wave[:, : self.samples] if self.frames < self.mcnn_frames else wave

@@ -61,12 +61,19 @@ class Decoder(nn.Module):
             raise ValueError(f"{self.cfg.variant} needs a condition")
         return cond.vector(self.cfg.uses_note, self.cfg.uses_style)
 
-    def forward(self, z: torch.Tensor, cond: Condition | None) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, cond: Condition | None, frames: int | None = None
+    ) -> torch.Tensor:
+        """``frames``: only the first frames of the output (the fast-start graph). The blocks
+        still run whole (AdaIN normalises over all frames); the output head works frame by
+        frame, so it runs on the frames asked for only."""
         emb = self.embed(z, self.cond_vector(cond, z.shape[0], z))
         x = self.inp(z).view(z.shape[0], -1, self.t0)
         x = torch.nn.functional.leaky_relu(self.inp_film(x, emb), 0.2)
         for block in self.blocks:
             x = block(x, emb)
+        if frames is not None:
+            x = x[:, :, :frames]
         if isinstance(self.out, HarmonicMelHead):
             assert cond is not None  # checked by the config: the head needs the note
             harmonic: torch.Tensor = self.out(x, cond.midi())
