@@ -39,6 +39,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "render": ("realtime.cli.bench_render", "note render time, RTF, ratio to Griffin-Lim"),
         "poly": ("realtime.cli.bench_poly", "highest note rate with zero underflows"),
         "transform": ("realtime.cli.bench_transform", "transform time, its effect on rendering"),
+        "quality": ("models.evaluation.quality_bench", "every key: pitch, sound vs the library"),
     },
 }
 
