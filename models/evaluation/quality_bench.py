@@ -280,7 +280,7 @@ def assemble(s: Settings, synth: OnnxSynth, keys: list[Key], lib: Library,
         for st, row in qm.style_table(src.table, [keys[i] for i in src.idx]).items():
             styles.setdefault(st, {})[name] = row
     return {
-        "model": str(synth.root),
+        "model": _shown(synth.root),
         "sample_rate": synth.sample_rate,
         "corpus": str(corpus) if corpus else None,
         "judge": f"torchcrepe-{s.judge}",
@@ -308,6 +308,14 @@ def assemble(s: Settings, synth: OnnxSynth, keys: list[Key], lib: Library,
         "stages_s": {k: round(v, 2) for k, v in stages.items() if k.endswith("_s")},
         "elapsed_s": elapsed,
     }
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working folder when it lies inside it (reports travel)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.fft as sfft
 import torch
 
+from models.mcnn import MCNN
 from realtime.conditions import DYNAMICS, N_DYNAMICS, note_weights, one_hot
 from realtime.dsp.features import (
     FeatureConfig,
@@ -192,7 +193,7 @@ def render_model(synth: OnnxSynth, keys: list[Key], z: np.ndarray,
 class _Vocoder(torch.nn.Module):
     """``features (B, n_mels, T)``, ``pitch (B,)`` MIDI -> ``(B, T * hop)``."""
 
-    def __init__(self, mcnn: torch.nn.Module, guided: bool) -> None:
+    def __init__(self, mcnn: MCNN, guided: bool) -> None:
         super().__init__()
         self.mcnn, self.guided = mcnn, guided
 
@@ -201,7 +202,7 @@ class _Vocoder(torch.nn.Module):
         return out
 
 
-def vocoder_runner(mcnn: torch.nn.Module, guided: bool, threads: int
+def vocoder_runner(mcnn: MCNN, guided: bool, threads: int
                    ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """The vocoder as a function of (features, pitch) numpy batches: exported to ONNX in
     memory and run by onnxruntime (several times faster than torch here) when the export
@@ -223,9 +224,11 @@ def vocoder_runner(mcnn: torch.nn.Module, guided: bool, threads: int
         buf = io.BytesIO()
         with warnings.catch_warnings():  # the tracer's notes on constant folding
             warnings.simplefilter("ignore")
-            torch.onnx.export(voc, probe, buf, input_names=["features", "pitch"],
-                          output_names=["wave"], opset_version=17, dynamo=False,
-                          dynamic_axes={"features": {0: "b"}, "pitch": {0: "b"}, "wave": {0: "b"}})
+            torch.onnx.export(
+                voc, probe, buf,  # type: ignore[arg-type]  # a file-like object works
+                input_names=["features", "pitch"], output_names=["wave"], opset_version=17,
+                dynamo=False,
+                dynamic_axes={"features": {0: "b"}, "pitch": {0: "b"}, "wave": {0: "b"}})
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.log_severity_level = 3
@@ -244,7 +247,7 @@ def vocoder_runner(mcnn: torch.nn.Module, guided: bool, threads: int
     return in_torch
 
 
-def render_vocoder(mcnn: torch.nn.Module, features: np.ndarray, midi: np.ndarray,
+def render_vocoder(mcnn: MCNN, features: np.ndarray, midi: np.ndarray,
                    guided: bool, threads: int = 2,
                    tick: Callable[[int], None] = lambda n: None) -> np.ndarray:
     """True log-Mel ``(B, n_mels, T)`` through the model's vocoder -> ``(B, T * hop)``."""

@@ -62,9 +62,10 @@ class Crepe:
             buf = io.BytesIO()
             with warnings.catch_warnings():  # the tracer's notes on constant folding
                 warnings.simplefilter("ignore")
-                torch.onnx.export(self.net, (probe,), buf, input_names=["x"], output_names=["p"],
-                              dynamic_axes={"x": {0: "b"}, "p": {0: "b"}}, opset_version=17,
-                              dynamo=False)
+                torch.onnx.export(
+                    self.net, (probe,), buf,  # type: ignore[arg-type]  # file-like works
+                    input_names=["x"], output_names=["p"], opset_version=17, dynamo=False,
+                    dynamic_axes={"x": {0: "b"}, "p": {0: "b"}})
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads
             sess = ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"])

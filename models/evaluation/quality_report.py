@@ -155,7 +155,7 @@ def spectrogram_grid(res: BenchRun, path: Path) -> None:
             ax.set_yticks([])
             if len(where) == 0:
                 continue
-            mag = magnitude(src.audio[where[0]][None], 1024, 256)[0].T
+            mag = magnitude(src.audio[where[0]][None], 1024, 512)[0].T
             db = 20 * np.log10(np.maximum(mag / max(float(mag.max()), 1e-9), 1e-5))
             ax.imshow(db, origin="lower", aspect="auto", cmap="magma", vmin=-90, vmax=0,
                       extent=(0, src.audio.shape[1] / res.sample_rate, 0, nyq))
@@ -164,7 +164,7 @@ def spectrogram_grid(res: BenchRun, path: Path) -> None:
             if c == 0:
                 ax.set_ylabel(f"{name}\nkHz 0-{nyq:.0f}", fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=64)
     plt.close(fig)
 
 
