@@ -230,7 +230,9 @@ def run(s: Settings) -> BenchRun:
     """The whole bench; raises ModelError / JudgeUnavailable with one clear line."""
     start, cpu = time.perf_counter(), time.process_time()
     torch.set_num_threads(max(1, s.threads))
-    synth = load_model(s.model, SessionConfig(intra_op_threads=max(1, s.threads)))
+    # One thread, a few notes a call: the synth graph's cheapest way (a second thread
+    # spins more than it helps); the judge and the vocoder use --threads.
+    synth = load_model(s.model, SessionConfig(intra_op_threads=1))
     cfg = synth.manifest.features
     all_keys = key_grid(dict(synth.style_ranges), synth.style_names, s.quick)
     corpus = corpus_path(s, synth)

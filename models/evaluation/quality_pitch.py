@@ -52,6 +52,16 @@ class Crepe:
         self.crepe = crepe
         self.net = crepe.infer.model.eval()
         self.session = self._onnx(threads)
+        # torchcrepe dithers its bin -> cents table (triangular noise of +-20 cents from
+        # numpy's global generator) once per process and caches it: seed that draw, or the
+        # same note reads a few cents apart from run to run.
+        if not hasattr(crepe.decode.weighted_argmax, "weights"):
+            state = np.random.get_state()
+            np.random.seed(0)
+            try:
+                self.decode(np.full((1, 360), 0.5, np.float32))
+            finally:
+                np.random.set_state(state)
 
     def _onnx(self, threads: int) -> Any:
         """An onnxruntime session of the same network, or None (then torch runs it)."""
@@ -68,6 +78,7 @@ class Crepe:
                     dynamic_axes={"x": {0: "b"}, "p": {0: "b"}})
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             sess = ort.InferenceSession(buf.getvalue(), opts, providers=["CPUExecutionProvider"])
             with torch.no_grad():
                 want = self.net(probe).numpy()
