@@ -110,9 +110,16 @@ class Crepe:
         return f0[0].numpy().astype(np.float64), per[0].numpy().astype(np.float64)
 
 
-def frames_at(audio: np.ndarray, sample_rate: int, times: np.ndarray) -> np.ndarray:
+SILENT_DBFS = -70.0  # frames quieter than this, or ...
+SILENT_BELOW_PEAK_DB = 40.0  # ... this far below the note's loudest frame, are unvoiced
+
+
+def frames_at(audio: np.ndarray, sample_rate: int, times: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
     """CREPE input frames of one note centred at ``times`` s: ``(F, 1024)``, normalised
-    the way torchcrepe's preprocess does (zero mean, unit std)."""
+    the way torchcrepe's preprocess does (zero mean, unit std), and which of them are
+    loud enough to judge ``(F,)`` bool: normalising blows a near-silent tail up to full
+    scale, where CREPE can report a confident pitch of nothing."""
     x = np.asarray(audio, dtype=np.float32)
     if sample_rate != CREPE_RATE:
         x = soxr.resample(x, sample_rate, CREPE_RATE, quality="HQ").astype(np.float32)
@@ -120,20 +127,26 @@ def frames_at(audio: np.ndarray, sample_rate: int, times: np.ndarray) -> np.ndar
     starts = np.clip(np.round(times * CREPE_RATE).astype(int), 0, len(x) - WINDOW)
     fr = x[starts[:, None] + np.arange(WINDOW)]
     fr = fr - fr.mean(axis=1, keepdims=True)
-    return np.asarray(fr / np.maximum(fr.std(axis=1, keepdims=True), 1e-10))
+    std = fr.std(axis=1, keepdims=True)
+    level = 20 * np.log10(np.maximum(std[:, 0] * np.sqrt(2), 1e-10))  # dBFS of a sine
+    loud = (level > SILENT_DBFS) & (level > level.max() - SILENT_BELOW_PEAK_DB)
+    return np.asarray(fr / np.maximum(std, 1e-10)), loud
 
 
 def track_notes(crepe: Crepe, audio: np.ndarray, sample_rate: int,
                 times: Sequence[np.ndarray | None]) -> list[PitchTrack | None]:
     """Pitch tracks of ``audio (B, N)`` at each note's ``times`` (None: not judged)."""
-    frames, owner = [], []
+    frames, loud, owner = [], [], []
     for i, t in enumerate(times):
         if t is not None and len(t):
-            frames.append(frames_at(audio[i], sample_rate, t))
+            fr, ok = frames_at(audio[i], sample_rate, t)
+            frames.append(fr)
+            loud.append(ok)
             owner += [i] * len(t)
     if not frames:
         return [None] * len(times)
     f0, per = crepe.decode(crepe.probabilities(np.concatenate(frames)))
+    per = np.where(np.concatenate(loud), per, 0.0)  # silent frames count as unvoiced
     idx = np.asarray(owner)
     return [
         PitchTrack(f0[idx == i], per[idx == i]) if t is not None and len(t) else None

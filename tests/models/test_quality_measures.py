@@ -110,10 +110,14 @@ def test_crepe_flags_a_tone_an_octave_off(model: str) -> None:
     from models.evaluation.quality_notes import Key
     from models.evaluation.quality_pitch import Crepe
 
-    keys = [Key("flute", 69, "mf"), Key("flute", 69, "mf"), Key("flute", 20, "mf")]
-    audio = np.stack([harmonic(440.0), harmonic(880.0), harmonic(440.0)])
+    keys = [Key("flute", 69, "mf"), Key("flute", 69, "mf"), Key("flute", 20, "mf"),
+            Key("flute", 69, "mf")]
+    short = harmonic(440.0)
+    short[int(0.15 * SR):] = 1e-5 * noise()[int(0.15 * SR):]  # a blip, then near-silence
+    audio = np.stack([harmonic(440.0), harmonic(880.0), harmonic(440.0), short])
     t = pitch_table(Crepe(model, threads=1), audio, SR, keys)
     assert t["right"][0] == 1.0 and t["octave_error"][0] == 0.0
     assert t["right"][1] == 0.0 and t["octave_error"][1] == 1.0
     assert 1100 < t["cents"][1] < 1300
     assert np.isnan(t["voiced"][2])  # below C1: not judged
+    assert t["voiced"][0] == 1.0 and t["voiced"][3] <= 0.2  # the silent tail is unvoiced
