@@ -42,6 +42,7 @@ COMMANDS: dict[str, Command | dict[str, Command]] = {
         "transform": ("realtime.cli.bench_transform", "transform time, its effect on rendering"),
         "abuse": ("realtime.cli.bench_abuse", "hostile OSC at a running serve: memory, files"),
         "hold": ("realtime.cli.bench_hold", "held notes (8 s, 30 s) and pitch bend, measured"),
+        "quality": ("models.evaluation.quality_bench", "every key: pitch, sound vs the library"),
     },
 }
 

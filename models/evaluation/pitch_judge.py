@@ -36,6 +36,8 @@ def _torchaudio_standin() -> types.ModuleType:
     mod = types.ModuleType("torchaudio")
 
     def _missing(name: str) -> Any:
+        if name.startswith("__"):  # introspection (inspect, hasattr) must see a plain module
+            raise AttributeError(name)
         raise RuntimeError(f"torchaudio.{name} is not available (waefader does not install it)")
 
     mod.__getattr__ = _missing  # type: ignore[method-assign]
