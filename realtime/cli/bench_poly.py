@@ -7,6 +7,11 @@ and the render worker keeps up (every note started; trigger-to-onset p99 under 5
 note ran out of its first frames before its whole render came).
 Short probes at rising rates find the candidate; it is then confirmed for ``--duration``
 seconds (default 60), stepping down if it fails.
+Every run also reports the callback's headroom: its worst block against the block period
+(``callback_worst_budget``; ``headroom_ok`` when at most ``HEADROOM``), the longest gap
+between two callbacks, the stalls, and in ``timing`` the block-time and gap histograms,
+the worst stalls with the collector passes and render-worker steps that overlapped them,
+and the worker's GIL-holding steps (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from realtime.engine.priority import temporarily
 
 RATES = (8, 16, 24, 32, 40, 48, 64, 80, 96, 128)
 KEEP_UP_MS = 50.0
+HEADROOM = 0.5  # the worst block may take at most this share of its period
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
@@ -44,6 +50,11 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument("--rates", default=",".join(map(str, RATES)), help="note-on rates to try")
     ap.add_argument(
         "--cache", action="store_true", help="allow cached notes (default: all rendered)"
+    )
+    ap.add_argument(
+        "--no-gc-control",
+        action="store_true",
+        help="leave the garbage collector as Python sets it (to measure what it costs)",
     )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print one JSON object")
@@ -68,6 +79,7 @@ def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) 
     engine.wait_idle(2.0)
     time.sleep(0.1)
     s = engine.stats()
+    timing = engine.meter.timing_report(start)
     kept_up = s["notes_started"] >= n and (s["latency_ms_p99"] or 0.0) <= KEEP_UP_MS
     return {
         "rate": rate,
@@ -87,6 +99,16 @@ def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) 
         "steals": s["steals"],
         "starved": s["starved"],
         "ok": s["underflows"] == 0 and kept_up and s["starved"] == 0,
+        "callback_worst_ms": s["callback_worst_ms"],
+        "callback_worst_budget": s["callback_worst_budget"],
+        "headroom_ok": s["callback_worst_budget"] <= HEADROOM,
+        "callback_gap_max_ms": s["callback_gap_max_ms"],
+        "stalls": s["stalls"],
+        "gc_ms_max": s["gc_ms_max"],
+        "gc_on_audio_thread": s["gc_on_audio_thread"],
+        "worker_step_max_ms": s["worker_step_max_ms"],
+        "worker_step_max": s["worker_step_max"],
+        "timing": timing,
     }
 
 
@@ -100,7 +122,8 @@ def search(
         probes.append(r)
         log(
             f"probe {rate:g}/s for {probe:g} s: {'ok' if r['ok'] else 'fail'} "
-            f"(underflows {r['underflows']}, p99 {r['latency_ms_p99']} ms)"
+            f"(underflows {r['underflows']}, p99 {r['latency_ms_p99']} ms, "
+            f"worst block {r['callback_worst_budget']:.2f} of its period, stalls {r['stalls']})"
         )
         if not r["ok"]:
             break
@@ -110,7 +133,8 @@ def search(
         r = play(engine, rate, duration, rng)
         log(
             f"confirm {rate:g}/s for {duration:g} s: {'ok' if r['ok'] else 'fail'} "
-            f"(underflows {r['underflows']})"
+            f"(underflows {r['underflows']}, worst block {r['callback_worst_budget']:.2f} "
+            f"of its period, longest gap {r['callback_gap_max_ms']:.1f} ms)"
         )
         probes.append({**r, "confirm": True})
         if r["ok"]:
@@ -133,7 +157,10 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             raise CliError("rates and durations must be positive")
         renderer = load_renderer(args.model)
         rate = device_rate(args)
-        engine = Engine(renderer, engine_config(args, rate, cache_mb=256.0 if args.cache else 0.0))
+        config = engine_config(
+            args, rate, cache_mb=256.0 if args.cache else 0.0, gc_control=not args.no_gc_control
+        )
+        engine = Engine(renderer, config)
         engine.set("gain", -12.0)
         log = (
             (lambda _m: None)
@@ -156,6 +183,8 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             "duration_s": args.duration,
             "max_note_rate": best["rate"] if best else 0.0,
             "underflows": best["underflows"] if best else None,
+            "callback_worst_budget": best["callback_worst_budget"] if best else None,
+            "gc_control": engine.config.gc_control,
             "voices": args.voices,
             "cache": args.cache,
             "device": device,

@@ -47,6 +47,7 @@ class EngineConfig:
     worker_rt_priority: int | None = 40  # SCHED_FIFO for worker, OSC, MIDI threads (priority.py)
     nice: int | None = -10  # where real-time is refused, and for the thread that starts it
     inbox_per_block: int = 256  # messages the callback takes per block (bounds its time)
+    gc_control: bool = True  # freeze the start-up heap, collect off the audio path (gc_control.py)
     seed: int | None = None  # latent variation noise
 
     def __post_init__(self) -> None:

@@ -54,9 +54,11 @@ from realtime.engine.mixer import coef_for
 from realtime.engine.priority import demoted, raise_thread
 from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats
+from realtime.engine.step_times import CACHE, CONTROLS, EMIT, PREPARE, UPGRADE, StepTimes
 from realtime.renderer import NoteControls, NoteRenderer
 
 MAX_BATCH = 16  # notes per model call
+_perf = time.perf_counter
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,9 @@ class RenderWorker:
         self._submitted = 0  # control threads, under _submit_lock
         self._handled = 0  # the worker thread
         self._submit_lock = threading.Lock()
+        # how long each GIL-holding step takes, per thread (realtime.engine.step_times)
+        self.steps = stats.render_steps
+        self.whole_steps = stats.whole_steps
 
     # --- control side ------------------------------------------------------------------------
     def submit(self, request: NoteRequest | TimedRequest) -> None:
@@ -260,12 +265,14 @@ class RenderWorker:
         ready: dict[int, tuple[np.ndarray, bool]] = {}  # note_id -> (audio, awaiting_full)
         later: list[tuple[NoteRequest, int]] = []  # (request, trim) whose whole note is due
         misses: list[NoteRequest] = []
+        t0 = _perf()
         for r in notes:
             cached = self.cache.get(r.controls)
             if cached is not None:
                 ready[r.note_id] = (cached, False)
             else:
                 misses.append(r)
+        self.steps.done(CACHE, t0)
         for start in range(0, len(misses), MAX_BATCH):
             part = misses[start : start + MAX_BATCH]
             if self._head is not None:
@@ -276,6 +283,7 @@ class RenderWorker:
                 for r, (audio, _) in zip(part, self._render(part, head=False), strict=True):
                     ready[r.note_id] = (audio, False)
         epoch = self.epoch
+        t0 = _perf()
         for item in batch:
             if self.epoch != epoch:
                 return  # panic meanwhile: drop the rest
@@ -285,6 +293,7 @@ class RenderWorker:
                     self._emit_note(item, audio, awaiting, now_frame)
             else:
                 self._emit_timed(item, now_frame)
+        self.steps.done(EMIT, t0)
         for start in range(0, len(later), MAX_BATCH):
             due = later[start : start + MAX_BATCH]
             job = (epoch, [r for r, _ in due], [t for _, t in due])
@@ -300,7 +309,9 @@ class RenderWorker:
         for r, (audio, _) in zip(reqs, self._render(reqs, head=False, trims=trims), strict=True):
             if self.epoch != epoch:
                 return
+            t0 = _perf()
             self._emit_upgrade(r.note_id, audio)
+            self._timer(head=False).done(UPGRADE, t0)
 
     # --- rendering --------------------------------------------------------------------------------
     def _render(
@@ -311,7 +322,10 @@ class RenderWorker:
         trims: list[int] | None = None,
     ) -> list[tuple[np.ndarray, int]]:
         """Render B notes (first frames or whole) -> [(device-rate audio, trim), ...]."""
+        timer = self._timer(head)
+        t0 = _perf()
         inputs = stack_controls([r.controls for r in reqs])
+        timer.done(CONTROLS, t0)
         t0 = time.perf_counter()
         try:
             # first frames: short and urgent, stay real-time; whole notes: long, demoted
@@ -328,6 +342,7 @@ class RenderWorker:
         (self.stats.head_ms if head else self.stats.render_ms).push(ms)
         out = []
         for i, r in enumerate(reqs):
+            t0 = _perf()
             trim = trims[i] if trims is not None else None
             audio, trim = self._prepare(np.asarray(raw[i], np.float32), trim, whole=not head)
             if not head:
@@ -335,7 +350,12 @@ class RenderWorker:
                 self.stats.notes_rendered += 1
                 self.last_note = (audio, self.config.sample_rate)
             out.append((audio, trim))
+            timer.done(PREPARE, t0)
         return out
+
+    def _timer(self, head: bool) -> StepTimes:
+        """Whole notes render on their own thread when there is one."""
+        return self.steps if head or self._whole_thread is None else self.whole_steps
 
     def _prepare(self, raw: np.ndarray, trim: int | None, *, whole: bool) -> tuple[np.ndarray, int]:
         x = np.nan_to_num(raw, nan=0.0, posinf=0.0, neginf=0.0)
