@@ -169,7 +169,8 @@ def test_stall_is_attributed_to_what_overlapped_it() -> None:
     steps.count = 1
     found = attribute(stalls, gc_rows, [steps], audio_ident=7, t_ref=t)
     by_time = {f["at_s"]: f for f in found}
-    assert by_time[0.01]["cause"].startswith("gc gen 2") and "audio thread" in by_time[0.01]["cause"]
+    first = by_time[0.01]["cause"]
+    assert first.startswith("gc gen 2") and "audio thread" in first
     assert by_time[1.0]["cause"].startswith("render:prepare")
     assert by_time[2.0]["cause"] == OTHER
     assert attribute(np.zeros((0, 4)), gc_rows, [steps], 7) == []
