@@ -35,6 +35,7 @@ from realtime.cli.engine_args import (
 from realtime.engine import Engine
 from realtime.engine.latency_check import note_choices
 from realtime.engine.priority import temporarily
+from realtime.engine.steal import StealSampler
 
 RATES = (8, 16, 24, 32, 40, 48, 64, 80, 96, 128)
 KEEP_UP_MS = 50.0
@@ -62,10 +63,18 @@ def parser(prog: str) -> argparse.ArgumentParser:
     return ap
 
 
-def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) -> dict[str, Any]:
+def play(
+    engine: Engine,
+    rate: float,
+    seconds: float,
+    rng: np.random.Generator,
+    steal: StealSampler | None = None,
+) -> dict[str, Any]:
     """Note-ons at ``rate`` per second for ``seconds``; the figures of that run."""
     engine.panic()
     time.sleep(0.3)
+    if steal is not None:
+        steal.clear()
     n = max(1, round(rate * seconds))
     notes = note_choices(engine.renderer, n, rng)
     lengths = rng.uniform(0.15, 1.0, size=n)
@@ -79,7 +88,8 @@ def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) 
     engine.wait_idle(2.0)
     time.sleep(0.1)
     s = engine.stats()
-    timing = engine.meter.timing_report(start)
+    stolen = steal.rows() if steal is not None else None
+    timing = engine.meter.timing_report(start, stolen)
     kept_up = s["notes_started"] >= n and (s["latency_ms_p99"] or 0.0) <= KEEP_UP_MS
     return {
         "rate": rate,
@@ -108,17 +118,24 @@ def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) 
         "gc_on_audio_thread": s["gc_on_audio_thread"],
         "worker_step_max_ms": s["worker_step_max_ms"],
         "worker_step_max": s["worker_step_max"],
+        "host_steal_ms": None if steal is None else round(steal.total_s() * 1e3, 1),
         "timing": timing,
     }
 
 
 def search(
-    engine: Engine, rates: list[float], probe: float, duration: float, seed: int, log: Any
+    engine: Engine,
+    rates: list[float],
+    probe: float,
+    duration: float,
+    seed: int,
+    log: Any,
+    steal: StealSampler | None = None,
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     probes = []
     for rate in rates:
-        r = play(engine, rate, probe, rng)
+        r = play(engine, rate, probe, rng, steal)
         probes.append(r)
         log(
             f"probe {rate:g}/s for {probe:g} s: {'ok' if r['ok'] else 'fail'} "
@@ -130,11 +147,12 @@ def search(
     passed = [p["rate"] for p in probes if p["ok"]]
     confirmed = None
     for rate in sorted(passed, reverse=True):
-        r = play(engine, rate, duration, rng)
+        r = play(engine, rate, duration, rng, steal)
         log(
             f"confirm {rate:g}/s for {duration:g} s: {'ok' if r['ok'] else 'fail'} "
             f"(underflows {r['underflows']}, worst block {r['callback_worst_budget']:.2f} "
-            f"of its period, longest gap {r['callback_gap_max_ms']:.1f} ms)"
+            f"of its period, longest gap {r['callback_gap_max_ms']:.1f} ms, "
+            f"host steal {r['host_steal_ms']} ms)"
         )
         probes.append({**r, "confirm": True})
         if r["ok"]:
@@ -168,13 +186,16 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             else (lambda m: print(f"{prog}: {m}", flush=True, file=__import__("sys").stderr))
         )
         engine.start()
+        steal = StealSampler()  # the host's own stalls, to tell them from the engine's
+        steal.start()
         # this thread plays the notes: it stands for an OSC or MIDI input thread, which the
         # engine runs real-time (realtime.engine.priority)
         try:
             with temporarily(engine.config.worker_rt_priority, engine.config.nice):
-                result = search(engine, rates, args.probe, args.duration, args.seed, log)
+                result = search(engine, rates, args.probe, args.duration, args.seed, log, steal)
             device = engine.stats()["device"]
         finally:
+            steal.stop()
             engine.stop()
         best = result["confirmed"]
         out = {

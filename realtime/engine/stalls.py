@@ -4,6 +4,8 @@ A stall (``StallMonitor``) is a window in which the callback should have been ru
 was not (it came late: from when it was due to when it started), or ran slowly (its own
 block). Whatever else held the GIL in that window overlaps it: a collector pass
 (``GcMonitor``, and on which thread it ran) or a step of a render thread (``StepTimes``).
+On a virtual machine the host may also have taken the CPUs away (``steal``, sampled by
+``realtime.engine.steal.StealSampler``): nothing of the guest ran then.
 The overlap with the largest share of the window is named as the likely cause; with none,
 the CPU was taken by another process or the OS (the callback's thread was not scheduled).
 """
@@ -14,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from realtime.engine.steal import steal_between
 from realtime.engine.step_times import STEPS, StepTimes
 
 OTHER = "other process / OS (no GIL holder of ours overlapped)"
@@ -41,11 +44,12 @@ def attribute(
     audio_ident: int,
     t_ref: float = 0.0,
     worst: int = 10,
+    steal: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """The ``worst`` stalls (by gap + block time), each with what overlapped it.
 
     ``gc_rows``: ``GcMonitor.rows()``; ``t_ref``: a perf_counter time the ``at_s`` figures
-    are counted from (the start of a run). Times in ms."""
+    are counted from (the start of a run); ``steal``: ``StealSampler.rows()``. Times in ms."""
     if stalls.shape[0] == 0:
         return []
     win = windows(stalls)
@@ -72,6 +76,10 @@ def attribute(
                 for j in np.flatnonzero(ov > 0):
                     step = STEPS[int(rows[j, 2])]
                     found.append((float(ov[j]), f"{thread}:{step} {rows[j, 1] * 1e3:.2f} ms"))
+        if steal is not None:
+            lost = steal_between(steal, w0, w1)
+            if lost > 0:
+                found.append((min(lost, span), f"host took the CPUs (steal {lost * 1e3:.0f} ms)"))
         found.sort(reverse=True)
         out.append(
             {

@@ -184,9 +184,10 @@ class EngineStats:
             "last_error": self.last_error,
         }
 
-    def timing_report(self, t_ref: float = 0.0) -> dict[str, Any]:
+    def timing_report(self, t_ref: float = 0.0, steal: np.ndarray | None = None) -> dict[str, Any]:
         """Everything about the callback's worst cases (``bench poly --json``): histograms,
-        the worst stalls with what overlapped them, collector passes, worker steps."""
+        the worst stalls with what overlapped them (``steal``: host steal samples, see
+        ``realtime.engine.steal``), collector passes, worker steps."""
         audio = self.timing.audio_ident
         return {
             "histograms": self.timing.histograms(),
@@ -196,6 +197,7 @@ class EngineStats:
                 [self.render_steps, self.whole_steps],
                 audio,
                 t_ref,
+                steal=steal,
             ),
             "gc": self.gc.summary(audio),
             "worker_steps": {

@@ -14,6 +14,7 @@ import pytest
 from realtime.engine.gc_control import GcControl, GcMonitor
 from realtime.engine.stall_monitor import BIN, BINS, StallMonitor
 from realtime.engine.stalls import OTHER, attribute
+from realtime.engine.steal import TICK_S, StealSampler, read_steal, steal_between
 from realtime.engine.step_times import PREPARE, StepTimes
 from tests.realtime.conftest import SineRenderer, make_engine
 
@@ -195,3 +196,23 @@ def test_engine_reports_headroom_and_worker_steps(head_renderer: SineRenderer) -
     assert sum(report["histograms"]["load"]) == s["callbacks"]
     assert report["worker_steps"]["render"]["prepare"]["n"] >= 3
     assert report["worker_steps"]["whole"]["prepare"]["n"] >= 3
+
+
+def test_steal_is_read_from_proc_stat_and_named_as_the_cause(tmp_path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 900 0 0 0 7 0 0\ncpu0 50 0 25 450 0 0 0 3 0 0\n")
+    assert read_steal(str(stat)) == pytest.approx(7 * TICK_S)
+    assert read_steal(str(tmp_path / "missing")) is None
+    sampler = StealSampler(path=str(stat))
+    sampler.sample()
+    stat.write_text("cpu  100 0 50 900 0 0 0 13 0 0\n")  # 6 ticks stolen meanwhile
+    sampler.sample()
+    rows = sampler.rows()
+    assert rows.shape == (2, 2) and sampler.total_s() == pytest.approx(6 * TICK_S)
+    t0, t1 = rows[0, 0], rows[1, 0]
+    assert steal_between(rows, t0 + 1e-7, t1 - 1e-7) == pytest.approx(6 * TICK_S)
+    assert steal_between(rows, t1 + 1.0, t1 + 2.0) == 0.0
+    stall = np.array([[t1, 3 * PERIOD, 0.1 * PERIOD, PERIOD]])
+    found = attribute(stall, np.zeros((0, 5)), [], 0, steal=rows)
+    assert found[0]["cause"].startswith("host took the CPUs")
+    assert attribute(stall, np.zeros((0, 5)), [], 0)[0]["cause"] == OTHER
