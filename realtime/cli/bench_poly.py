@@ -113,6 +113,7 @@ def play(
         "callback_worst_budget": s["callback_worst_budget"],
         "headroom_ok": s["callback_worst_budget"] <= HEADROOM,
         "callback_gap_max_ms": s["callback_gap_max_ms"],
+        "callback_wait_max_ms": s["callback_wait_max_ms"],
         "stalls": s["stalls"],
         "gc_ms_max": s["gc_ms_max"],
         "gc_on_audio_thread": s["gc_on_audio_thread"],

@@ -42,6 +42,7 @@ from realtime.engine.stats import EngineStats
 from realtime.engine.voice import FREE, Scratch
 
 _perf = time.perf_counter
+_cpu = time.thread_time  # the callback's own CPU time: wall - CPU = time spent waiting
 
 
 def db_to_gain(db: float) -> float:
@@ -89,6 +90,7 @@ class Mixer:
     def process(self, out: np.ndarray, underflow: bool = False) -> None:
         """Fill ``out (frames, channels)`` (or ``(frames,)``) float32 with the next block."""
         t0 = _perf()
+        c0 = _cpu()
         frames = 0
         try:
             frames = out.shape[0]
@@ -110,7 +112,7 @@ class Mixer:
         except Exception as exc:
             self._fail(out, exc)
         try:
-            self.stats.end_block(t0, _perf(), frames, underflow)
+            self.stats.end_block(t0, _perf(), frames, underflow, _cpu() - c0)
         except Exception:
             self.stats.errors += 1
 

@@ -12,8 +12,10 @@ made here (no allocation, no lock), and readers copy.
 - ``gap_hist``: time between the starts of two callbacks / block period, same bins. A
   device calls once per period, so a gap well above 1.0 is a stall: the callback came
   late (it waited for the GIL, or its thread for a CPU).
+- ``callback_wait_max_ms``: the longest time a block spent not computing (its wall time
+  minus the thread's CPU time): waiting for the GIL another thread held, or for a CPU.
 - ``stalls``: the last ``size`` gaps over ``stall_factor`` periods or blocks over
-  ``slow_load`` of their budget, each with its start, gap and block time, so the
+  ``slow_load`` of their budget, each with its start, gap, block time and CPU time, so the
   reader can set it beside the collector passes and the worker steps of that moment
   (``realtime.engine.stalls.attribute``).
 """
@@ -50,8 +52,8 @@ class StallMonitor:
         self.load_hist = np.zeros(BINS, np.int64)
         self.gap_hist = np.zeros(BINS, np.int64)
         # rows: start of the late callback (perf_counter s), gap before it (s), its block
-        # time (s), its block period (s)
-        self.stalls = np.zeros((size, 4), np.float64)
+        # time (s), its block period (s), its CPU time (s; -1: not measured)
+        self.stalls = np.zeros((size, 5), np.float64)
         self.audio_ident = 0  # threading.get_ident() of the callback's thread
         self.reset()
 
@@ -65,10 +67,12 @@ class StallMonitor:
         self.worst_ms = 0.0
         self.worst_at = 0.0
         self.gap_max_ms = 0.0
+        self.wait_max_ms = 0.0
         self.prev_start = 0.0
 
-    def block(self, t_start: float, t_end: float, frames: int) -> None:
-        """A callback ran from ``t_start`` to ``t_end`` (perf_counter s) for ``frames``."""
+    def block(self, t_start: float, t_end: float, frames: int, cpu: float = -1.0) -> None:
+        """A callback ran from ``t_start`` to ``t_end`` (perf_counter s) for ``frames``,
+        computing for ``cpu`` s of it (-1: not measured)."""
         if self.audio_ident == 0:
             self.audio_ident = threading.get_ident()
         if frames <= 0:
@@ -81,6 +85,8 @@ class StallMonitor:
             self.worst_load = load
             self.worst_ms = took * 1e3
             self.worst_at = t_start
+        if cpu >= 0.0 and (took - cpu) * 1e3 > self.wait_max_ms:
+            self.wait_max_ms = (took - cpu) * 1e3
         prev = self.prev_start
         self.prev_start = t_start
         gap = 0.0
@@ -95,11 +101,12 @@ class StallMonitor:
             row[1] = gap
             row[2] = took
             row[3] = period
+            row[4] = cpu
             self.stall_count += 1
 
     # --- readers ---------------------------------------------------------------------------------
     def stall_rows(self) -> np.ndarray:
-        """The recorded stalls, oldest first: ``(n, 4)`` copy."""
+        """The recorded stalls, oldest first: ``(n, 5)`` copy."""
         size = self.stalls.shape[0]
         n = min(self.stall_count, size)
         if self.stall_count <= size:
@@ -113,6 +120,7 @@ class StallMonitor:
             "callback_worst_ms": round(self.worst_ms, 3),
             "callback_worst_budget": round(self.worst_load, 4),
             "callback_gap_max_ms": round(self.gap_max_ms, 3),
+            "callback_wait_max_ms": round(self.wait_max_ms, 3),
             "stalls": self.stall_count,
         }
 

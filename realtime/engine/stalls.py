@@ -23,7 +23,7 @@ OTHER = "other process / OS (no GIL holder of ours overlapped)"
 
 
 def windows(stalls: np.ndarray) -> np.ndarray:
-    """Stall rows ``(n, 4)`` (start, gap, block time, period) -> ``(n, 2)`` windows.
+    """Stall rows ``(n, 4+)`` (start, gap, block time, period[, cpu]) -> ``(n, 2)`` windows.
 
     A late callback: from when it was due (one period after the previous start) to its own
     end; an on-time but slow one: its own block."""
@@ -31,6 +31,13 @@ def windows(stalls: np.ndarray) -> np.ndarray:
     late = gap > period
     w0 = np.where(late, start - gap + period, start)
     return np.stack([w0, start + took], axis=1)
+
+
+def _waited(row: np.ndarray) -> float | None:
+    """Time the block spent not computing (wall - CPU), ms; None when not measured."""
+    if row.shape[0] < 5 or row[4] < 0:
+        return None
+    return round(max(float(row[2] - row[4]), 0.0) * 1e3, 3)
 
 
 def _overlap(a0: float, a1: float, b0: np.ndarray, b1: np.ndarray) -> np.ndarray:
@@ -86,6 +93,7 @@ def attribute(
                 "at_s": round(float(stalls[i, 0]) - t_ref, 3),
                 "gap_ms": round(float(stalls[i, 1]) * 1e3, 3),
                 "block_ms": round(float(stalls[i, 2]) * 1e3, 3),
+                "block_waited_ms": _waited(stalls[i]),
                 "cause": found[0][1] if found and found[0][0] >= 0.25 * span else OTHER,
                 "overlaps": [text for _, text in found[:4]],
             }

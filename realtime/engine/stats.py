@@ -97,8 +97,11 @@ class EngineStats:
             self._onset_offset[self._n_onsets] = offset_frames
             self._n_onsets += 1
 
-    def end_block(self, t_start: float, t_end: float, frames: int, underflow: bool) -> None:
-        """Called last in the callback; ``t_end`` is when the buffer goes to the device."""
+    def end_block(
+        self, t_start: float, t_end: float, frames: int, underflow: bool, cpu: float = -1.0
+    ) -> None:
+        """Called last in the callback; ``t_end`` is when the buffer goes to the device;
+        ``cpu``: the callback thread's CPU time in the block (s), -1 when not measured."""
         sr = self.sample_rate
         for i in range(self._n_onsets):
             onset = t_end + self._onset_offset[i] / sr
@@ -110,7 +113,7 @@ class EngineStats:
         period = frames / sr if frames > 0 else 1.0
         load = (t_end - t_start) / period
         self.load.push(load)
-        self.timing.block(t_start, t_end, frames)
+        self.timing.block(t_start, t_end, frames, cpu)
         self.callbacks += 1
         self.frames += frames
         if underflow:
