@@ -13,9 +13,11 @@ callback can be set beside the collections that overlapped it (``realtime.engine
 ``GcControl`` (``EngineConfig.gc_control``): when the engine starts, one full collection,
 then ``gc.freeze()`` moves the start-up heap (modules, the model, the GUI) into the
 permanent generation that collections never walk; automatic collection is switched off,
-and the thread ``waefader-gc`` collects instead, a young generation every ``period_s``
-(short passes: only the objects made since the last one), the middle one every tenth pass,
-the oldest every hundredth, so cycles are still freed. Stopping the last engine undoes it
+and the thread ``waefader-gc`` collects instead, the young generation every ``period_s``
+(0.2 s: short passes, only the objects made since the last one), the middle one every
+fifth pass, the oldest every fiftieth (10 s), so cycles are still freed. Few wake-ups on
+purpose: every thread that wakes wants the GIL, and one that has waited a switch interval
+makes the callback hand it over mid-block and wait until that thread has taken it. Stopping the last engine undoes it
 all (``gc.unfreeze``, automatic collection back as it was).
 """
 
@@ -104,7 +106,7 @@ class GcControl:
 
     def __init__(
         self,
-        period_s: float = 0.05,
+        period_s: float = 0.2,
         rt_priority: int | None = None,
         nice: int | None = None,
     ) -> None:
@@ -153,7 +155,7 @@ class GcControl:
     def step(self) -> int:
         """One collection pass: the generation it collected (0, 1 or 2)."""
         self.passes += 1
-        generation = 2 if self.passes % 100 == 0 else 1 if self.passes % 10 == 0 else 0
+        generation = 2 if self.passes % 50 == 0 else 1 if self.passes % 5 == 0 else 0
         gc.collect(generation)
         return generation
 

@@ -235,3 +235,27 @@ def test_steal_is_read_from_proc_stat_and_named_as_the_cause(tmp_path) -> None:
     found = attribute(stall, np.zeros((0, 5)), [], 0, steal=rows)
     assert found[0]["cause"].startswith("host took the CPUs")
     assert attribute(stall, np.zeros((0, 5)), [], 0)[0]["cause"] == OTHER
+
+
+def test_steal_is_sampled_by_a_child_process_not_a_thread(tmp_path) -> None:
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 900 0 0 0 7 0 0\n")
+    sampler = StealSampler(period_s=0.005, path=str(stat))
+    threads = threading.active_count()
+    sampler.start()
+    try:
+        assert threading.active_count() == threads  # no thread of ours takes the GIL for it
+        end = time.monotonic() + 20.0
+        while sampler.rows().shape[0] < 3 and time.monotonic() < end:
+            time.sleep(0.05)
+        stat.write_text("cpu  100 0 50 900 0 0 0 9 0 0\n")
+        while sampler.rows()[-1, 1] < 8 * TICK_S and time.monotonic() < end:
+            time.sleep(0.05)
+    finally:
+        sampler.stop()
+    rows = sampler.rows()
+    assert rows.shape[0] >= 3 and (np.diff(rows[:, 0]) > 0).all()
+    assert rows[0, 1] == pytest.approx(7 * TICK_S) and rows[-1, 1] == pytest.approx(9 * TICK_S)
+    assert abs(rows[-1, 0] - time.perf_counter()) < 5.0  # the same clock as this process
+    sampler.clear()
+    assert sampler.rows().shape[0] == 0
