@@ -17,8 +17,9 @@ and the thread ``waefader-gc`` collects instead, the young generation every ``pe
 (0.2 s: short passes, only the objects made since the last one), the middle one every
 fifth pass, the oldest every fiftieth (10 s), so cycles are still freed. Few wake-ups on
 purpose: every thread that wakes wants the GIL, and one that has waited a switch interval
-makes the callback hand it over mid-block and wait until that thread has taken it. Stopping the last engine undoes it
-all (``gc.unfreeze``, automatic collection back as it was).
+makes the callback hand it over mid-block and wait until that thread has taken it.
+Stopping the last engine undoes it all (``gc.unfreeze``, automatic collection back as it
+was).
 """
 
 from __future__ import annotations
