@@ -6,7 +6,7 @@ on the whole VM: measured on the 2-core test VM, both CPUs stopped for 30-40 ms 
 audio server and the callback included: a stall no engine can prevent. Linux counts that
 time as ``steal`` in ``/proc/stat``; ``StealSampler`` reads it every ``period_s`` so
 ``realtime.engine.stalls.attribute`` can name it as a stall's cause. The sampling runs in
-a child process (``python -m realtime.engine.steal``), not a thread: a thread would take
+a child process (``sample_to``), not a thread: a thread would take
 the GIL 100 times a second and could itself delay the callback it is there to explain
 (``perf_counter`` is the system's monotonic clock, the same in both processes).
 Where there is no ``/proc/stat`` (another OS) it records nothing.
@@ -62,8 +62,10 @@ class StealSampler:
             fd, name = tempfile.mkstemp(prefix="waefader-steal-", suffix=".f64")
             os.close(fd)
             self._file, self._read = Path(name), 0
-            cmd = [sys.executable, "-m", "realtime.engine.steal", name, str(self.period_s)]
-            cmd.append(self.path)
+            code = (
+                "import sys; from realtime.engine.steal import sample_to; sample_to(*sys.argv[1:])"
+            )
+            cmd = [sys.executable, "-c", code, name, str(self.period_s), self.path]
             self._child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
 
     def stop(self) -> None:
@@ -119,9 +121,10 @@ class StealSampler:
         return float(r[-1, 1] - r[0, 1]) if r.shape[0] > 1 else 0.0
 
 
-def sample_to(out: str, period_s: float, path: str = STAT) -> None:
+def sample_to(out: str, period_s: float | str, path: str = STAT) -> None:
     """The child process: append ``(perf_counter s, steal s)`` float64 pairs to ``out``
     every ``period_s`` until terminated."""
+    period_s = float(period_s)
     with open(out, "ab", buffering=0) as f:
         while True:
             value = read_steal(path)
@@ -139,7 +142,3 @@ def steal_between(rows: np.ndarray, t0: float, t1: float) -> float:
     i = max(int(np.searchsorted(t, t0, side="right")) - 1, 0)
     j = min(int(np.searchsorted(t, t1, side="left")), t.shape[0] - 1)
     return float(rows[j, 1] - rows[i, 1]) if j > i else 0.0
-
-
-if __name__ == "__main__":
-    sample_to(sys.argv[1], float(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else STAT)
