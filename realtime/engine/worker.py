@@ -328,13 +328,13 @@ class RenderWorker:
         timer.done(CONTROLS, t0)
         t0 = time.perf_counter()
         try:
-            # first frames: short and urgent, stay real-time; whole notes: long, demoted.
-            # Real-time threads computing 10-20 ms a note use up the kernel's real-time
-            # budget (sched_rt_runtime_us: 95 % of each second per CPU), and then every
-            # real-time thread of that CPU, the callback and the audio server included,
-            # stops for the rest of the second (measured: 45-57 ms gaps); a server that
-            # is not real-time itself they would starve outright.
-            demote = not head
+            # first frames: short and urgent, stay real-time; whole notes: long, demoted
+            # when the audio server is not real-time itself (we would starve it). Not
+            # beside a real-time server: demoted, they came too late on a loaded machine
+            # (18 of 32 notes ran out of their first frames), although real-time they
+            # count against the kernel's real-time budget (docs/REALTIME.md).
+            out = self.audio_output
+            demote = not head and out is not None and out.server_realtime is False
             with demoted(self.config.nice) if demote else nullcontext():
                 raw = (self._head if head else self.renderer.render)(*inputs)  # type: ignore[misc]
         except Exception as exc:
