@@ -74,6 +74,29 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     d = TrainConfig()
     p.add_argument("--latent-dim", type=int, help=f"size of z (default {ModelConfig().latent_dim})")
+    m = ModelConfig()
+    p.add_argument(
+        "--dec-head",
+        choices=("linear", "harmonic"),
+        help="decoder output: linear (the paper's) or harmonic (partials of the asked pitch "
+        f"+ noise; in tune by construction) (default {m.dec_head})",
+    )
+    p.add_argument(
+        "--init-from",
+        help="WAE run folder whose matching weights start this run (e.g. from 'waefader "
+        "recover') (default: none, random weights)",
+    )
+    p.add_argument(
+        "--freeze-encoder",
+        action="store_true",
+        default=None,
+        help="keep the --init-from encoder as it is: train the decoder only (default: off)",
+    )
+    p.add_argument(
+        "--dec-channels",
+        help="decoder channels per block, e.g. 256,192,128,128 "
+        f"(default {','.join(str(c) for c in m.dec_channels)})",
+    )
     p.add_argument(
         "--recon", choices=("l1", "mse"), help=f"reconstruction loss (default {d.recon_loss})"
     )
