@@ -50,6 +50,9 @@ class EngineStatus:
     render_ms: float | None = None
     callback_load: float | None = None  # fraction of the block period spent in the callback
     underflows: int | None = None
+    callback_worst_ms: float | None = None  # the longest block the callback took
+    callback_worst: float | None = None  # ... as a fraction of its block period (headroom)
+    stalls: int | None = None  # late or slow callbacks (realtime.engine.stall_monitor)
     voices: int | None = None
     max_voices: int | None = None
     osc: str | None = None  # "127.0.0.1:9000"

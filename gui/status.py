@@ -19,11 +19,13 @@ FIELDS = (
     ("latency", "Latency"),
     ("load", "Callback load"),
     ("underflows", "Underflows"),
+    ("headroom", "Worst block"),
     ("voices", "Voices"),
     ("osc", "OSC"),
     ("midi", "MIDI"),
 )
 DASH = "–"
+HEADROOM = 0.5  # a worst block above this share of its period shows red: little room left
 
 
 def _ms(value: float | None) -> str:
@@ -45,10 +47,20 @@ def format_status(s: EngineStatus) -> dict[str, str]:
         "latency": latency,
         "load": DASH if s.callback_load is None else f"{100 * s.callback_load:.1f} %",
         "underflows": DASH if s.underflows is None else str(s.underflows),
+        "headroom": _headroom(s),
         "voices": DASH if s.voices is None else f"{s.voices} / {s.max_voices or DASH}",
         "osc": s.osc or "off",
         "midi": s.midi or "off",
     }
+
+
+def _headroom(s: EngineStatus) -> str:
+    """The worst block against its period, and the stalls: how close the audio came to
+    breaking, before any underflow."""
+    if s.callback_worst is None or s.callback_worst_ms is None:
+        return DASH
+    stalls = "" if s.stalls is None else f", {s.stalls} stall{'s' if s.stalls != 1 else ''}"
+    return f"{_ms(s.callback_worst_ms)} ({100 * s.callback_worst:.0f} % of a block){stalls}"
 
 
 class StatusPanel(QGroupBox):
@@ -83,6 +95,8 @@ class StatusPanel(QGroupBox):
         red = "color: #c03020;"
         self.values["audio"].setStyleSheet(red if not status.running else "")
         self.values["underflows"].setStyleSheet(red if status.underflows else "")
+        worst = status.callback_worst
+        self.values["headroom"].setStyleSheet(red if worst and worst > HEADROOM else "")
 
     def text(self, key: str) -> str:
         return self.values[key].text()

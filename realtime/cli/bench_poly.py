@@ -7,6 +7,11 @@ and the render worker keeps up (every note started; trigger-to-onset p99 under 5
 note ran out of its first frames before its whole render came).
 Short probes at rising rates find the candidate; it is then confirmed for ``--duration``
 seconds (default 60), stepping down if it fails.
+Every run also reports the callback's headroom: its worst block against the block period
+(``callback_worst_budget``; ``headroom_ok`` when at most ``HEADROOM``), the longest gap
+between two callbacks, the stalls, and in ``timing`` the block-time and gap histograms,
+the worst stalls with the collector passes and render-worker steps that overlapped them,
+and the worker's GIL-holding steps (docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from realtime.cli.helptext import summary
 from realtime.engine import Engine
 from realtime.engine.latency_check import note_choices
 from realtime.engine.priority import temporarily
+from realtime.engine.steal import StealSampler
 
 RATES = (8, 16, 24, 32, 40, 48, 64, 80, 96, 128)
 KEEP_UP_MS = 50.0
+HEADROOM = 0.5  # the worst block may take at most this share of its period
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
@@ -50,16 +57,32 @@ def parser(prog: str) -> argparse.ArgumentParser:
     ap.add_argument(
         "--cache", action="store_true", help="allow cached notes (default: all rendered)"
     )
+    ap.add_argument(
+        "--no-gc-control",
+        action="store_true",
+        help=(
+            "leave the garbage collector as Python sets it, to measure what it costs"
+            " (default: off, the collector is controlled)"
+        ),
+    )
     ap.add_argument("--seed", type=int, default=0, help="random notes and z (default 0)")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return ap
 
 
-def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) -> dict[str, Any]:
+def play(
+    engine: Engine,
+    rate: float,
+    seconds: float,
+    rng: np.random.Generator,
+    steal: StealSampler | None = None,
+) -> dict[str, Any]:
     """Note-ons at ``rate`` per second for ``seconds``; the figures of that run."""
     engine.panic()
     time.sleep(0.3)
+    if steal is not None:
+        steal.clear()
     n = max(1, round(rate * seconds))
     notes = note_choices(engine.renderer, n, rng)
     lengths = rng.uniform(0.15, 1.0, size=n)
@@ -73,6 +96,8 @@ def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) 
     engine.wait_idle(2.0)
     time.sleep(0.1)
     s = engine.stats()
+    stolen = steal.rows() if steal is not None else None
+    timing = engine.meter.timing_report(start, stolen)
     kept_up = s["notes_started"] >= n and (s["latency_ms_p99"] or 0.0) <= KEEP_UP_MS
     return {
         "rate": rate,
@@ -92,30 +117,51 @@ def play(engine: Engine, rate: float, seconds: float, rng: np.random.Generator) 
         "steals": s["steals"],
         "starved": s["starved"],
         "ok": s["underflows"] == 0 and kept_up and s["starved"] == 0,
+        "callback_worst_ms": s["callback_worst_ms"],
+        "callback_worst_budget": s["callback_worst_budget"],
+        "headroom_ok": s["callback_worst_budget"] <= HEADROOM,
+        "callback_gap_max_ms": s["callback_gap_max_ms"],
+        "callback_wait_max_ms": s["callback_wait_max_ms"],
+        "stalls": s["stalls"],
+        "gc_ms_max": s["gc_ms_max"],
+        "gc_on_audio_thread": s["gc_on_audio_thread"],
+        "worker_step_max_ms": s["worker_step_max_ms"],
+        "worker_step_max": s["worker_step_max"],
+        "host_steal_ms": None if steal is None else round(steal.total_s() * 1e3, 1),
+        "timing": timing,
     }
 
 
 def search(
-    engine: Engine, rates: list[float], probe: float, duration: float, seed: int, log: Any
+    engine: Engine,
+    rates: list[float],
+    probe: float,
+    duration: float,
+    seed: int,
+    log: Any,
+    steal: StealSampler | None = None,
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     probes = []
     for rate in rates:
-        r = play(engine, rate, probe, rng)
+        r = play(engine, rate, probe, rng, steal)
         probes.append(r)
         log(
             f"probe {rate:g}/s for {probe:g} s: {'ok' if r['ok'] else 'fail'} "
-            f"(underflows {r['underflows']}, p99 {r['latency_ms_p99']} ms)"
+            f"(underflows {r['underflows']}, p99 {r['latency_ms_p99']} ms, "
+            f"worst block {r['callback_worst_budget']:.2f} of its period, stalls {r['stalls']})"
         )
         if not r["ok"]:
             break
     passed = [p["rate"] for p in probes if p["ok"]]
     confirmed = None
     for rate in sorted(passed, reverse=True):
-        r = play(engine, rate, duration, rng)
+        r = play(engine, rate, duration, rng, steal)
         log(
             f"confirm {rate:g}/s for {duration:g} s: {'ok' if r['ok'] else 'fail'} "
-            f"(underflows {r['underflows']})"
+            f"(underflows {r['underflows']}, worst block {r['callback_worst_budget']:.2f} "
+            f"of its period, longest gap {r['callback_gap_max_ms']:.1f} ms, "
+            f"host steal {r['host_steal_ms']} ms)"
         )
         probes.append({**r, "confirm": True})
         if r["ok"]:
@@ -138,7 +184,10 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             raise CliError("rates and durations must be positive")
         renderer = load_renderer(args.model)
         rate = device_rate(args)
-        engine = Engine(renderer, engine_config(args, rate, cache_mb=256.0 if args.cache else 0.0))
+        config = engine_config(
+            args, rate, cache_mb=256.0 if args.cache else 0.0, gc_control=not args.no_gc_control
+        )
+        engine = Engine(renderer, config)
         engine.set("gain", -12.0)
         log = (
             (lambda _m: None)
@@ -146,13 +195,16 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             else (lambda m: print(f"{prog}: {m}", flush=True, file=__import__("sys").stderr))
         )
         engine.start()
+        steal = StealSampler()  # the host's own stalls, to tell them from the engine's
+        steal.start()
         # this thread plays the notes: it stands for an OSC or MIDI input thread, which the
         # engine runs real-time (realtime.engine.priority)
         try:
             with temporarily(engine.config.worker_rt_priority, engine.config.nice):
-                result = search(engine, rates, args.probe, args.duration, args.seed, log)
+                result = search(engine, rates, args.probe, args.duration, args.seed, log, steal)
             device = engine.stats()["device"]
         finally:
+            steal.stop()
             engine.stop()
         best = result["confirmed"]
         out = {
@@ -161,6 +213,8 @@ def main(argv: list[str], prog: str = "waefader bench poly") -> int:
             "duration_s": args.duration,
             "max_note_rate": best["rate"] if best else 0.0,
             "underflows": best["underflows"] if best else None,
+            "callback_worst_budget": best["callback_worst_budget"] if best else None,
+            "gc_control": engine.config.gc_control,
             "voices": args.voices,
             "cache": args.cache,
             "device": device,

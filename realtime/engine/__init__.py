@@ -15,7 +15,7 @@ Facade (what the GUI, OSC, MIDI and the commands use)::
     unsubscribe = engine.subscribe(lambda name, value: ...)  # any change, from any thread
     engine.save_preset("my.json"); engine.load_preset("fifths")   # -> warnings
     engine.stats()   # dict: latency_ms_p50/p99, render_ms_p50, callback_load_*, underflows,
-                     # voices, device, device_latency_ms, audio_error, cache_*, ...
+                     # callback_worst_ms/_budget, stalls, gc_ms_max, voices, device, ...
     engine.info()    # styles, style_ranges, latent_dim, rates, controls, presets
     engine.last_note()   # (audio at device rate, rate) of the newest rendered note, or None
     engine.stop()
@@ -31,7 +31,10 @@ Files: config (EngineConfig), events (events, callback messages, audio clock), c
 (control state), presets (JSON), cache (rendered notes), worker (render thread), voice and
 pool (voices, stealing), sustain_loop (held notes' loops), bend (pitch bend), mixer (the
 callback), limiter, fx (pedalboard post-FX), stats
-(latency, load, underflows), stream (device, watchdog), offline (freewheel).
+(latency, load, underflows), stream (device, watchdog), offline (freewheel); headroom:
+stall_monitor (the callback's worst blocks and gaps), gc_control (collector frozen and run
+off the audio path, its passes timed), step_times (the render threads' GIL-holding steps),
+steal (host steal on a VM), stalls (what overlapped a stall).
 """
 
 from realtime.engine.config import EngineConfig, EngineError

@@ -54,6 +54,7 @@ class EngineConfig:
     max_pending_renders: int = 1024  # notes submitted and not yet rendered
     max_scheduled: int = 256  # rendered notes waiting for a later time (each holds its audio)
     max_inbox: int = 256  # notes waiting for the callback (it takes inbox_per_block a block)
+    gc_control: bool = True  # freeze the start-up heap, collect off the audio path (gc_control.py)
     seed: int | None = None  # latent variation noise
 
     def __post_init__(self) -> None:

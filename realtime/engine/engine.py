@@ -33,6 +33,7 @@ from realtime.engine.events import (
     Sustain,
     TimedRequest,
 )
+from realtime.engine.gc_control import GcControl
 from realtime.engine.mixer import Mixer, coef_for, db_to_gain
 from realtime.engine.preset_folders import find_named
 from realtime.engine.presets import (
@@ -73,6 +74,7 @@ class Engine:
         self._rng_lock = threading.Lock()
         self._fx_made = False
         self._old_switch: float | None = None
+        self.gc = GcControl(rt_priority=cfg.worker_rt_priority, nice=cfg.nice)
         self.niced = False
         # Device lost / back: one line each, kept here and passed to ``audio_listener``
         # (serve prints them on stderr; the window shows ``audio_error`` in its status).
@@ -91,6 +93,9 @@ class Engine:
             sys.setswitchinterval(self.config.switch_interval_s)
             self.niced = raise_nice(self.config.nice)  # threads started from here inherit it
         self.worker.start()
+        self.meter.gc.install()
+        if self.config.gc_control:
+            self.gc.start()
         if audio and self.output is None:
             output = AudioOutput(self.mixer.callback, self.config, self._audio_event)
             try:
@@ -108,6 +113,8 @@ class Engine:
             self.output = None
             self.worker.audio_output = None
         self.worker.stop()
+        self.gc.stop()
+        self.meter.gc.uninstall()
         if self._old_switch is not None:
             sys.setswitchinterval(self._old_switch)
             self._old_switch = None

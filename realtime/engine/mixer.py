@@ -53,6 +53,7 @@ from realtime.engine.voice import FREE, Scratch
 
 _perf = time.perf_counter
 EXIT_CROSSFADE_MS = 10.0  # a held note let go: from its loop into its own release
+_cpu = time.thread_time  # the callback's own CPU time: wall - CPU = time spent waiting
 
 
 def db_to_gain(db: float) -> float:
@@ -103,6 +104,7 @@ class Mixer:
     def process(self, out: np.ndarray, underflow: bool = False) -> None:
         """Fill ``out (frames, channels)`` (or ``(frames,)``) float32 with the next block."""
         t0 = _perf()
+        c0 = _cpu()
         frames = 0
         try:
             frames = out.shape[0]
@@ -124,7 +126,7 @@ class Mixer:
         except Exception as exc:
             self._fail(out, exc)
         try:
-            self.stats.end_block(t0, _perf(), frames, underflow)
+            self.stats.end_block(t0, _perf(), frames, underflow, _cpu() - c0)
         except Exception:
             self.stats.errors += 1
 

@@ -7,9 +7,14 @@ the other threads at nice -10, none with them real-time. So the audio thread ask
 SCHED_FIFO at ``rt_priority`` and the engine's own threads that take the GIL (render
 worker, OSC, MIDI) for SCHED_FIFO at the lower ``worker_rt_priority``; they block on queues
 and sockets between short bursts. Whole-note renders (onnxruntime, 4-20 ms, GIL released)
-run demoted to normal scheduling (``demoted``): two real-time threads rendering on a
-2-core machine starved a non-real-time JACK server (44 xruns in 20 s, measured); the
-first-frames renders (1-3 ms, latency-critical) stay real-time. The thread that starts
+run demoted to normal scheduling (``demoted``) when the audio server is not real-time:
+two real-time threads rendering on a 2-core machine starved a non-real-time JACK server
+(44 xruns in 20 s, measured). Beside a real-time server they stay real-time: demoted, they
+came too late on a loaded machine (18 of 32 notes ran out of their first frames), though
+real-time they count against the kernel's real-time budget (``sched_rt_runtime_us``, 95 %
+of each second per CPU; beyond it every real-time thread of that CPU, the callback
+included, stops for the rest of the second: 45-57 ms gaps, measured). The first-frames
+renders (1-3 ms, latency-critical) stay real-time. The thread that starts
 the engine (a GUI's main thread) only gets a negative nice value. Where that is refused
 (no permission, another OS) it falls back to nice, then to nothing.
 """

@@ -10,6 +10,8 @@
 - callback load: callback wall time / block period.
 - underflows: blocks the device reported as underflowed, plus blocks whose callback took
   longer than the block period (a real device would have underflowed).
+- headroom: the worst block against its budget, the longest gap between two callbacks and
+  the stalls (``timing``, a ``realtime.engine.stall_monitor.StallMonitor``).
 
 The callback writes into preallocated rings (no allocation); readers copy them.
 """
@@ -19,6 +21,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from realtime.engine.gc_control import GcMonitor
+from realtime.engine.stall_monitor import StallMonitor
+from realtime.engine.stalls import attribute
+from realtime.engine.step_times import StepTimes, longest
 
 
 class Ring:
@@ -57,6 +64,10 @@ class EngineStats:
         self.render_ms = Ring(history)
         self.head_ms = Ring(history)
         self.schedule_ms = Ring(history)
+        self.timing = StallMonitor(sample_rate)
+        self.gc = GcMonitor()  # installed by the engine while it runs
+        self.render_steps = StepTimes("render")  # the render worker's GIL-holding steps
+        self.whole_steps = StepTimes("whole")  # the whole-note thread's
         self._onset_arrival = np.zeros(self.MAX_ONSETS, np.float64)
         self._onset_target = np.zeros(self.MAX_ONSETS, np.float64)
         self._onset_offset = np.zeros(self.MAX_ONSETS, np.float64)
@@ -86,8 +97,11 @@ class EngineStats:
             self._onset_offset[self._n_onsets] = offset_frames
             self._n_onsets += 1
 
-    def end_block(self, t_start: float, t_end: float, frames: int, underflow: bool) -> None:
-        """Called last in the callback; ``t_end`` is when the buffer goes to the device."""
+    def end_block(
+        self, t_start: float, t_end: float, frames: int, underflow: bool, cpu: float = -1.0
+    ) -> None:
+        """Called last in the callback; ``t_end`` is when the buffer goes to the device;
+        ``cpu``: the callback thread's CPU time in the block (s), -1 when not measured."""
         sr = self.sample_rate
         for i in range(self._n_onsets):
             onset = t_end + self._onset_offset[i] / sr
@@ -99,6 +113,7 @@ class EngineStats:
         period = frames / sr if frames > 0 else 1.0
         load = (t_end - t_start) / period
         self.load.push(load)
+        self.timing.block(t_start, t_end, frames, cpu)
         self.callbacks += 1
         self.frames += frames
         if underflow:
@@ -114,6 +129,10 @@ class EngineStats:
     def reset(self) -> None:
         for ring in (self.latency_ms, self.load, self.render_ms, self.head_ms, self.schedule_ms):
             ring.clear()
+        self.timing.reset()
+        self.gc.clear()
+        self.render_steps.clear()
+        self.whole_steps.clear()
         for name in (
             "device_underflows",
             "overruns",
@@ -132,7 +151,14 @@ class EngineStats:
         lat, load = self.latency_ms.values(), self.load.values()
         render, head = self.render_ms.values(), self.head_ms.values()
         sched = self.schedule_ms.values()
-        return {
+        gc = self.gc.summary(self.timing.audio_ident)
+        step = longest([self.render_steps, self.whole_steps])
+        return self.timing.summary() | {
+            "gc_passes": gc["gc_passes"],
+            "gc_ms_max": gc["gc_ms_max"],
+            "gc_on_audio_thread": gc["gc_on_audio_thread"],
+            "worker_step_max_ms": step.get("ms"),
+            "worker_step_max": f"{step['thread']}:{step['step']}" if step else None,
             "latency_ms_p50": _pct(lat, 50),
             "latency_ms_p99": _pct(lat, 99),
             "latency_ms_max": round(float(lat.max()), 3) if lat.size else None,
@@ -159,4 +185,26 @@ class EngineStats:
             "voices": self.voices,
             "peak_voices": self.peak_voices,
             "last_error": self.last_error,
+        }
+
+    def timing_report(self, t_ref: float = 0.0, steal: np.ndarray | None = None) -> dict[str, Any]:
+        """Everything about the callback's worst cases (``bench poly --json``): histograms,
+        the worst stalls with what overlapped them (``steal``: host steal samples, see
+        ``realtime.engine.steal``), collector passes, worker steps."""
+        audio = self.timing.audio_ident
+        return {
+            "histograms": self.timing.histograms(),
+            "stalls": attribute(
+                self.timing.stall_rows(),
+                self.gc.rows(),
+                [self.render_steps, self.whole_steps],
+                audio,
+                t_ref,
+                steal=steal,
+            ),
+            "gc": self.gc.summary(audio),
+            "worker_steps": {
+                "render": self.render_steps.summary(),
+                "whole": self.whole_steps.summary(),
+            },
         }

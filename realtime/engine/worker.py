@@ -65,11 +65,13 @@ from realtime.engine.mixer import coef_for
 from realtime.engine.priority import demoted, raise_thread
 from realtime.engine.resample import resample
 from realtime.engine.stats import EngineStats, Ring
+from realtime.engine.step_times import CACHE, CONTROLS, EMIT, PREPARE, UPGRADE, StepTimes
 from realtime.engine.sustain_loop import envelope, find_loop, sustains
 from realtime.renderer import NoteControls, NoteRenderer
 
 MAX_BATCH = 16  # notes per model call
 LoopPoints = Loop | None  # a held note's loop (realtime.engine.cache.Loop)
+_perf = time.perf_counter
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class RenderWorker:
         self._handled = 0  # the worker thread
         self._submit_lock = threading.Lock()
         self.drops = Drops()
+        # how long each GIL-holding step takes, per thread (realtime.engine.step_times)
+        self.steps = stats.render_steps
+        self.whole_steps = stats.whole_steps
 
     # --- control side ------------------------------------------------------------------------
     def submit(self, request: NoteRequest | TimedRequest) -> bool:
@@ -307,12 +312,14 @@ class RenderWorker:
         ready: dict[int, tuple[np.ndarray, bool, LoopPoints]] = {}  # id -> audio, head?, loop
         later: list[tuple[NoteRequest, int]] = []  # (request, trim) whose whole note is due
         misses: list[NoteRequest] = []
+        t0 = _perf()
         for r in notes:
             cached = self.cache.get(r.controls)
             if cached is not None:
                 ready[r.note_id] = (cached, False, self.cache.loop(r.controls))
             else:
                 misses.append(r)
+        self.steps.done(CACHE, t0)
         for start in range(0, len(misses), MAX_BATCH):
             part = misses[start : start + MAX_BATCH]
             if self._head is not None:
@@ -324,6 +331,7 @@ class RenderWorker:
                     ready[r.note_id] = (audio, False, loop)
         epoch = self.epoch
         dropped: set[int] = set()
+        t0 = _perf()
         for item in batch:
             if self.epoch != epoch:
                 return  # panic meanwhile: drop the rest
@@ -335,6 +343,7 @@ class RenderWorker:
             else:
                 self._emit_timed(item, now_frame)
         later = [(r, t) for r, t in later if r.note_id not in dropped]  # no whole note for them
+        self.steps.done(EMIT, t0)
         for start in range(0, len(later), MAX_BATCH):
             due = later[start : start + MAX_BATCH]
             job = (epoch, [r for r, _ in due], [t for _, t in due])
@@ -352,7 +361,9 @@ class RenderWorker:
         ):
             if self.epoch != epoch:
                 return
+            t0 = _perf()
             self._emit_upgrade(r.note_id, audio, loop)
+            self._timer(head=False).done(UPGRADE, t0)
 
     # --- rendering --------------------------------------------------------------------------------
     def _render(
@@ -363,11 +374,17 @@ class RenderWorker:
         trims: list[int] | None = None,
     ) -> list[tuple[np.ndarray, int, LoopPoints]]:
         """Render B notes (first frames or whole) -> [(device-rate audio, trim, loop), ...]."""
+        timer = self._timer(head)
+        t0 = _perf()
         inputs = stack_controls([r.controls for r in reqs])
+        timer.done(CONTROLS, t0)
         t0 = time.perf_counter()
         try:
             # first frames: short and urgent, stay real-time; whole notes: long, demoted
-            # when the audio server is not real-time itself (we would starve it)
+            # when the audio server is not real-time itself (we would starve it). Not
+            # beside a real-time server: demoted, they came too late on a loaded machine
+            # (18 of 32 notes ran out of their first frames), although real-time they
+            # count against the kernel's real-time budget (docs/REALTIME.md).
             out = self.audio_output
             demote = not head and out is not None and out.server_realtime is False
             with demoted(self.config.nice) if demote else nullcontext():
@@ -380,6 +397,7 @@ class RenderWorker:
         (self.stats.head_ms if head else self.stats.render_ms).push(ms)
         out = []
         for i, r in enumerate(reqs):
+            t0 = _perf()
             trim = trims[i] if trims is not None else None
             audio, trim = self._prepare(np.asarray(raw[i], np.float32), trim, whole=not head)
             loop: LoopPoints = None
@@ -390,7 +408,12 @@ class RenderWorker:
                 self.stats.notes_rendered += 1
                 self.last_note_request = r
             out.append((audio, trim, loop))
+            timer.done(PREPARE, t0)
         return out
+
+    def _timer(self, head: bool) -> StepTimes:
+        """Whole notes render on their own thread when there is one."""
+        return self.steps if head or self._whole_thread is None else self.whole_steps
 
     def _hold(self, controls: NoteControls, audio: np.ndarray) -> tuple[np.ndarray, LoopPoints]:
         """The looped buffer and its loop of a sustaining whole note (else the note as is)."""

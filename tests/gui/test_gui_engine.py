@@ -96,6 +96,9 @@ def test_mouse_and_computer_keys_play_in_the_engine(
     qtbot.keyRelease(window, "w")
     assert kb.lit_pitches() == set()
     qtbot.waitUntil(window.note_view.has_note, timeout=2000)
+    status = backend.status()  # the window's headroom read-out comes from the engine
+    assert status.callback_worst is not None and status.callback_worst > 0
+    assert status.callback_worst_ms is not None and status.stalls is not None
 
 
 def test_engine_changes_move_the_faders(qtbot, window: MainWindow, backend: EngineBackend):

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_engine
+from engine_fakes import make_engine
 
 from realtime.engine.events import NoteRequest
 from realtime.osc.dispatcher import OscDispatcher

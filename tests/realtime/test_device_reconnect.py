@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 CHILD = """
 import json, sys, time
 sys.path.insert(0, {here!r})
-from conftest import SineRenderer, make_engine
+from engine_fakes import SineRenderer, make_engine
 eng = make_engine(SineRenderer())
 eng.audio_listener = lambda line: print("EVENT", round(time.monotonic(), 3), line, flush=True)
 eng.start()

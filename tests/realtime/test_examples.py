@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import make_engine
+from engine_fakes import make_engine
 
 from realtime.osc.dispatcher import OscDispatcher, build
 from realtime.osc.transform import parse_request

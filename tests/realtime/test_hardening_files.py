@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import make_engine
+from engine_fakes import make_engine
 
 from realtime.engine.controls import Controls
 from realtime.engine.presets import PresetError, apply_preset, load_preset, parse_preset

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import make_engine
+from engine_fakes import make_engine
 from pythonosc import osc_message
 
 from realtime.cli.serve import Server, parser

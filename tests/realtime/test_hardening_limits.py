@@ -14,7 +14,7 @@ import mido
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import make_engine
+from engine_fakes import make_engine
 from pythonosc import osc_bundle_builder, osc_message
 
 from realtime.cli import render

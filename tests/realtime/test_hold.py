@@ -7,7 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from conftest import SineRenderer, make_engine
+from engine_fakes import SineRenderer, make_engine
 
 from realtime.engine.bend import Bend
 from realtime.engine.events import NoteOff, NoteOn, PitchBend, Release

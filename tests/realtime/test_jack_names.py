@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import SineRenderer, make_engine, need_jack
+from engine_fakes import SineRenderer, make_engine, need_jack
 
 from realtime.cli.serve import Server, parser
 

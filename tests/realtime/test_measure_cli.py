@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import need_jack
+from engine_fakes import need_jack
 from pythonosc import osc_message
 
 from realtime.cli import bench_poly, latency
@@ -117,6 +117,15 @@ def test_bench_poly_short_run(tiny_model_dir: Path, capsys) -> None:
     for run in r["runs"]:  # the worker kept up at both rates; underflows decide the verdict
         assert run["notes_started"] == run["notes"] and run["latency_ms_p50"] < 20, run
         assert run["ok"] == (run["underflows"] == 0 and run["starved"] == 0)
+        # headroom: every block timed, the worst one named, stalls listed with a cause
+        hist = run["timing"]["histograms"]
+        assert sum(hist["load"]) > 0 and len(hist["load"]) == len(hist["gap"])
+        assert run["callback_worst_budget"] > 0 and run["callback_worst_ms"] > 0
+        assert run["headroom_ok"] == (run["callback_worst_budget"] <= 0.5)
+        assert run["gc_on_audio_thread"] == 0  # the collector never runs in the callback
+        assert run["worker_step_max_ms"] > 0 and run["timing"]["worker_steps"]["render"]
+        assert all(s["cause"] for s in run["timing"]["stalls"])
+        assert len(run["timing"]["stalls"]) == min(run["stalls"], 10)
     if r["max_note_rate"] > 0:  # a confirmed rate has zero underflows over the duration
         assert r["underflows"] == 0 and r["confirm_run"]["seconds"] >= 3.9
     # the JACK dummy server itself may xrun on a loaded machine (see docs/REALTIME.md), so

@@ -7,7 +7,7 @@ import time
 
 import mido
 import pytest
-from conftest import make_engine, need_jack
+from engine_fakes import make_engine, need_jack
 
 from realtime.engine.events import NoteRequest, TimedRequest
 from realtime.midi.handler import MidiHandler

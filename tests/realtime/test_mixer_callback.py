@@ -7,7 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from conftest import LEAD, SineRenderer, make_engine
+from engine_fakes import LEAD, SineRenderer, make_engine
 
 from realtime.engine.events import NoteOff, NoteOn, ReadyNote, Release
 from realtime.engine.offline import render_offline

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_engine
+from engine_fakes import make_engine
 from pythonosc import osc_bundle_builder, osc_message
 
 from realtime.engine.events import NoteRequest, TimedRequest
@@ -135,6 +135,8 @@ def test_queries_reply_to_sender_or_reply_port() -> None:
     status = json.loads(by_address["/waefader/status"][0])
     assert status["osc"]["malformed"] == 1 and by_address["/waefader/status/bad_packets"] == [1]
     assert "voices" in status and "underflows" in status and "latency_ms_p50" in status
+    headroom = ("callback_worst_ms", "callback_worst_budget", "callback_gap_max_ms", "stalls")
+    assert all(k in status for k in headroom)  # how close the audio came to breaking
     plain = OscDispatcher(make_engine())
     assert {t for _, t in plain.handle_datagram(build("/waefader/status"), SENDER)} == {SENDER}
 

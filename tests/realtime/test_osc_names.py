@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SineRenderer, make_engine
+from engine_fakes import SineRenderer, make_engine
 from pythonosc import osc_bundle_builder, osc_message
 
 from realtime.engine.preset_names import available, match, normalise

@@ -7,7 +7,7 @@ import socket
 import time
 
 import pytest
-from conftest import SineRenderer, make_engine, need_jack
+from engine_fakes import SineRenderer, make_engine, need_jack
 from pythonosc import osc_bundle_builder, osc_message
 
 from realtime.osc.dispatcher import OscDispatcher, build

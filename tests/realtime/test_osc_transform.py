@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import make_engine
+from engine_fakes import make_engine
 from transform_kit import SR, harmonic_note
 
 from realtime.engine import Engine, EngineConfig

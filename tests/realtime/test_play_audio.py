@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_engine
+from engine_fakes import make_engine
 
 from realtime.engine.resample import resample
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SineRenderer, make_engine, need_jack
+from engine_fakes import SineRenderer, make_engine, need_jack
 
 from realtime.engine import EngineError
 from realtime.engine.stream import output_devices, resolve_device
@@ -60,7 +60,7 @@ def test_device_choice_by_name_index_and_default() -> None:
 CHILD = """
 import json, sys, time
 sys.path.insert(0, {here!r})
-from conftest import SineRenderer, make_engine
+from engine_fakes import SineRenderer, make_engine
 eng = make_engine(SineRenderer())
 eng.start()
 print(json.dumps(eng.stats()), flush=True)

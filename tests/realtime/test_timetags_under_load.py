@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from conftest import SineRenderer, make_engine, need_jack
+from engine_fakes import SineRenderer, make_engine, need_jack
 from pythonosc import osc_bundle_builder, osc_message
 
 from realtime.engine.events import AudioClock

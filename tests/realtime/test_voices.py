@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import SineRenderer, make_engine
+from engine_fakes import SineRenderer, make_engine
 
 from realtime.engine.events import NoteOff, NoteOn, ReadyNote, Upgrade
 from realtime.engine.offline import render_offline

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import LEAD, SineRenderer, make_engine
+from engine_fakes import LEAD, SineRenderer, make_engine
 
 from realtime.engine.events import PANIC, READY, RELEASE, UPGRADE
 
@@ -160,6 +160,13 @@ def test_chunked_resampling_equals_soxr_one_shot() -> None:
             resample(x, sr_in, sr_out), soxr.resample(x, sr_in, sr_out, "HQ")
         )
     assert resample(x[:0], 22050, 48000).shape == (0,)
+    # the thread's stream is reused: after one note, the next comes out as from a new one
+    y = np.random.default_rng(1).standard_normal(3001).astype(np.float32)
+    for _ in range(2):
+        for signal in (x, y, x[:100]):
+            np.testing.assert_array_equal(
+                resample(signal, 22050, 48000), soxr.resample(signal, 22050, 48000, "HQ")
+            )
 
 
 def test_thread_priority_is_restored_after_a_temporary_raise() -> None:
