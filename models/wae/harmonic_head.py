@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from models.features import feature_to_amplitude
 from realtime.dsp.features import FeatureConfig, hann_window, magnitude_scale, mel_filterbank
 
 GRID_HZ = 1.0  # table resolution; responses change smoothly well within a 1 Hz step
@@ -86,11 +87,6 @@ class HarmonicMelHead(nn.Module):
             nn.init.normal_(conv.weight, std=0.01)
             nn.init.constant_(conv.bias, bias)  # type: ignore[arg-type]
 
-    def _amplitude(self, feat: torch.Tensor) -> torch.Tensor:
-        """Feature units -> linear magnitude (0 -> floor, 1 -> 0 dB)."""
-        db = feat * self.cfg.db_range + self.cfg.db_floor
-        return torch.pow(10.0, db / 20.0)
-
     def frequencies(self, x: torch.Tensor, midi: torch.Tensor) -> torch.Tensor:
         """Partial frequencies ``(B, K, T)`` in Hz for the bent pitch of every frame."""
         bend = self.max_bend * torch.tanh(self.bend(x))  # (B, 1, T)
@@ -100,7 +96,7 @@ class HarmonicMelHead(nn.Module):
     def forward(self, x: torch.Tensor, midi: torch.Tensor) -> torch.Tensor:
         B, _, T = x.shape
         freqs = self.frequencies(x, midi)
-        amp = self._amplitude(self.amp(x)) * (freqs < self.cfg.fmax).to(x.dtype)
+        amp = feature_to_amplitude(self.amp(x), self.cfg) * (freqs < self.cfg.fmax).to(x.dtype)
         g = freqs.clamp(0.0, self.cfg.fmax) / GRID_HZ
         i0 = g.floor().clamp(max=self.resp.shape[0] - 2)
         frac = (g - i0).unsqueeze(-1)  # (B, K, T, 1)
@@ -115,6 +111,6 @@ class HarmonicMelHead(nn.Module):
             vals = vals.permute(0, 1, 3, 2).reshape(B, -1, T)  # (B, K * W, T)
             bands = bands.permute(0, 1, 3, 2).reshape(B, -1, T)
             mel = mel.scatter_add(1, bands, vals)
-        mel = mel + self._amplitude(self.noise(x))
+        mel = mel + feature_to_amplitude(self.noise(x), self.cfg)
         db = 20.0 * torch.log10(mel + 1e-5)
         return (db - self.cfg.db_floor) / self.cfg.db_range
