@@ -10,6 +10,7 @@ SYSTEM_PACKAGES=(
   libportaudio2 jackd2 fluidsynth fluid-soundfont-gm xvfb xauth libsndfile1
   timgm6mb-soundfont  # a second soundfont: the transform check's never-heard family
   puredata-core liblo-tools  # the Pd example and a liblo client, driven by the tests
+  gcc libc6-dev libjack-jackd2-dev  # the native JACK ring output (realtime/native)
   # Qt 6 (PyQt6 wheels) needs these for the offscreen and xcb platforms.
   libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3
   libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-shape0 libxcb-xinerama0
@@ -50,3 +51,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   fi
   touch "$stamp"
 fi
+
+# The native JACK ring output (--output jack-ring); rebuilt only when its source changed.
+.venv/bin/python -m realtime.native.build >/dev/null

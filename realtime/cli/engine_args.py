@@ -56,6 +56,22 @@ def add_audio(ap: argparse.ArgumentParser, blocksize: int = BLOCKSIZE) -> None:
         help="JACK: connect the outputs to the device's playback ports (default: yes)",
     )
     g.add_argument(
+        "--output",
+        choices=("portaudio", "jack-ring"),
+        default="portaudio",
+        help="portaudio: the device's thread calls the Python mixer (sounddevice); jack-ring: "
+        "a native JACK client plays from a ring the mixer fills --ring-blocks ahead, so a "
+        "busy machine cannot make it miss a cycle (default portaudio)",
+    )
+    g.add_argument(
+        "--ring-blocks",
+        type=int,
+        default=3,
+        metavar="N",
+        help="jack-ring: blocks written ahead; rides out stalls of N-1 blocks and adds about "
+        "that much latency (default 3)",
+    )
+    g.add_argument(
         "--fixed-latency",
         type=float,
         default=None,
@@ -109,6 +125,8 @@ def engine_config(args: argparse.Namespace, sample_rate: int, **extra: Any) -> E
             fixed_latency_ms=args.fixed_latency,
             client_name=getattr(args, "client_name", "waefader"),
             connect=getattr(args, "connect", True),
+            output=getattr(args, "output", "portaudio"),
+            ring_blocks=getattr(args, "ring_blocks", 3),
             **extra,
         )
     except EngineError as exc:

@@ -27,6 +27,10 @@ class EngineConfig:
     device: str | int | None = None  # output device: index, name fragment or None (default)
     latency: str | float = "low"  # PortAudio's suggested latency
     client_name: str = "waefader"  # the JACK client (several instances: one name each)
+    # "portaudio": sounddevice calls the Python mixer from the device's thread;
+    # "jack-ring": a native JACK client copies from a ring a Python thread fills ahead
+    output: str = "portaudio"
+    ring_blocks: int = 3  # jack-ring: blocks written ahead (the stall it rides out, its latency)
     connect: bool = True  # JACK: leave the outputs connected to the device (system playback)
     max_voices: int = 32  # polyphony; the 33rd note steals a voice
     tail_voices: int = 8  # extra slots where stolen voices fade out
@@ -62,6 +66,8 @@ class EngineConfig:
             (self.sample_rate >= 8000, "sample_rate must be at least 8000"),
             (self.blocksize >= 0, "blocksize must be >= 0"),
             (1 <= self.channels <= 64, "channels must be 1..64"),
+            (self.output in ("portaudio", "jack-ring"), "output must be portaudio or jack-ring"),
+            (1 <= self.ring_blocks <= 16, "ring_blocks must be 1..16"),
             (1 <= self.max_voices <= 512, "max_voices must be 1..512"),
             (self.tail_voices >= 1, "tail_voices must be >= 1"),
             (64 <= self.chunk <= 16384, "chunk must be 64..16384"),

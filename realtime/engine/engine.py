@@ -45,6 +45,7 @@ from realtime.engine.presets import (
 )
 from realtime.engine.priority import raise_nice
 from realtime.engine.resample import resample
+from realtime.engine.ring_output import RingOutput
 from realtime.engine.stats import EngineStats
 from realtime.engine.stream import AudioOutput
 from realtime.engine.worker import RenderWorker
@@ -66,7 +67,7 @@ class Engine:
         self.worker = RenderWorker(
             renderer, cfg, self.cache, self.meter, self.mixer.inbox, self.clock
         )
-        self.output: AudioOutput | None = None
+        self.output: AudioOutput | RingOutput | None = None
         self.audio_error: str | None = None
         self.prior_std = float(getattr(renderer, "prior_std", 1.0) or 1.0)
         self._ids = count(1)
@@ -97,7 +98,12 @@ class Engine:
         if self.config.gc_control:
             self.gc.start()
         if audio and self.output is None:
-            output = AudioOutput(self.mixer.callback, self.config, self._audio_event)
+            output: AudioOutput | RingOutput
+            if self.config.output == "jack-ring":
+                output = RingOutput(self.mixer.process, self.config, self._audio_event)
+                self.meter.buffered = True  # a slow block is not an underflow there
+            else:
+                output = AudioOutput(self.mixer.callback, self.config, self._audio_event)
             try:
                 output.open()
             except Exception as exc:

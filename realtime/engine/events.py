@@ -236,6 +236,9 @@ class AudioClock:
         self._last_frame = 0
         self.skipped = 0  # frames the device went on without us (xruns)
         self.skips = 0
+        # the device time of the last marked block's first frame: its slot on the device's
+        # schedule, not the (possibly late) time its callback ran
+        self.block_time = 0.0
 
     def mark(self, frame: int, t: float) -> None:
         block = frame - self._last_frame
@@ -246,6 +249,16 @@ class AudioClock:
         self._count += 1
         if self._count > 2 * self.RECENT and block > 0:
             self._catch_up(block)
+        self.block_time = self._lower_envelope() + (frame + self.skipped) / self.sample_rate
+
+    def _lower_envelope(self) -> float:
+        """The earliest-looking ``time - device frame / rate`` of the ring: the device's own
+        schedule, free of the callbacks' wake-up delays (preallocated scratch)."""
+        n = min(self._count, self.SIZE)
+        off = self._offsets[:n]
+        np.divide(self._frames[:n], self.sample_rate, out=off)
+        np.subtract(self._times[:n], off, out=off)
+        return float(off.min())
 
     def _catch_up(self, block: int) -> None:
         """Count the frames an xrun skipped when the last RECENT callbacks all came late.

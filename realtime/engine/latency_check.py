@@ -8,9 +8,10 @@ word, give the trigger-to-onset latency; the engine's own report is compared wit
 - live: the engine plays on the audio device; a recorder in another process (its own
   JACK client, connected to the engine's output ports) captures what the engine hands to
   the server, with a clock time for every block. Latency = onset time - the trigger's
-  arrival (``perf_counter``, the same clock in both processes). The recorder's block time
-  is taken when its own callback runs, after the engine's in the same JACK cycle, so the
-  figure errs on the late side. The device's output latency is reported apart.
+  arrival (``perf_counter``, the same clock in both processes). The recorder's block
+  times are its callbacks' times with their wake-up delays taken out (``block_slots``:
+  the device's schedule, which the engine's report uses too). The device's output latency
+  is reported apart.
 - FX: single notes rendered with and without the pedalboard post-FX chain (blocks,
   ``reset=False``); the shift of their onsets is what the chain adds.
 
@@ -34,6 +35,7 @@ import numpy as np
 
 from realtime.engine.config import EngineConfig, EngineError
 from realtime.engine.engine import Engine
+from realtime.engine.events import AudioClock
 from realtime.engine.priority import temporarily
 from realtime.renderer import NoteRenderer
 
@@ -236,13 +238,30 @@ class Recorder:
         return x, np.load(str(self.wav) + ".times.npy")
 
 
+def block_slots(times: np.ndarray, sr: int) -> np.ndarray:
+    """Each captured block's slot on the device's schedule, from (first frame, callback
+    time) rows ``(B, 2)`` -> ``(B,)`` s.
+
+    The rows are replayed through an ``AudioClock``, the estimator the engine uses for its
+    own report: the recorder's wake-up delays drop out the same way, and skipped server
+    cycles are counted the same way, so capture and engine differ only where the engine
+    really placed a note elsewhere."""
+    clock = AudioClock(sr)
+    slots = np.empty(times.shape[0])
+    for i, (frame, t) in enumerate(times):
+        clock.mark(int(frame), float(t))
+        slots[i] = clock.block_time
+    return slots
+
+
 def sample_times(times: np.ndarray, n: int, sr: int) -> np.ndarray:
-    """The clock time of every captured sample from per-block (first frame, time) rows."""
+    """The device-schedule time of every captured sample from per-block (first frame, time)
+    rows (``block_slots``)."""
     t = np.full(n, np.nan)
     frames = times[:, 0].astype(int)
-    for i, (f0, t0) in enumerate(times):
+    slots = block_slots(times, sr)
+    for i, (f0, t0) in enumerate(zip(frames, slots, strict=True)):
         f1 = frames[i + 1] if i + 1 < len(frames) else n
-        f0 = int(f0)
         t[f0:f1] = t0 + np.arange(f1 - f0) / sr
     return t
 

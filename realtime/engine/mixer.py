@@ -21,8 +21,9 @@ CALLBACK CONTRACT (``Mixer.process``, called by sounddevice or by the freewheel 
 Order in one block: take inbox messages, then per chunk: clear the mono mix, add each voice
 (sample-accurate starts and releases inside the chunk), master gain ramp, optional post-FX,
 limiter, copy to every output channel. The block's first frame and start time go to the
-audio clock; the return time is the moment the buffer is handed to the device, from which
-the stats measure trigger-to-onset latency.
+audio clock, which gives back the block's slot on the device's schedule (a late wake-up
+does not move it); the stats measure trigger-to-onset latency from that slot, and the
+callback's own timing from its start and return times.
 """
 
 from __future__ import annotations
@@ -94,15 +95,18 @@ class Mixer:
     # --- entry points ------------------------------------------------------------------------
     def callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         """sounddevice's OutputStream callback signature."""
-        underflow = False
+        underflow = 0
         try:
-            underflow = bool(status.output_underflow)
+            underflow = int(bool(status.output_underflow))
         except Exception:
             self.stats.errors += 1
         self.process(outdata, underflow)
 
-    def process(self, out: np.ndarray, underflow: bool = False) -> None:
-        """Fill ``out (frames, channels)`` (or ``(frames,)``) float32 with the next block."""
+    def process(self, out: np.ndarray, underflow: int = 0, device_time: float = 0.0) -> None:
+        """Fill ``out (frames, channels)`` (or ``(frames,)``) float32 with the next block.
+        ``underflow``: how many cycles the device played short since the last block.
+        ``device_time``: when the block's first frame will play, where the output knows it
+        ahead (the ring output fills blocks ahead of the device); else the call's start."""
         t0 = _perf()
         c0 = _cpu()
         frames = 0
@@ -110,7 +114,7 @@ class Mixer:
             frames = out.shape[0]
             f = self.frame
             self.frame = f + frames
-            self.clock.mark(f, t0)
+            self.clock.mark(f, device_time if device_time > 0 else t0)
             self._drain(f)
             pos = 0
             while pos < frames:
@@ -126,7 +130,8 @@ class Mixer:
         except Exception as exc:
             self._fail(out, exc)
         try:
-            self.stats.end_block(t0, _perf(), frames, underflow, _cpu() - c0)
+            slot = self.clock.block_time
+            self.stats.end_block(t0, _perf(), frames, underflow, _cpu() - c0, slot)
         except Exception:
             self.stats.errors += 1
 

@@ -1,9 +1,11 @@
 """What the engine measures about itself, honestly: every figure comes from a clock reading.
 
 - trigger-to-onset latency: from an event's arrival (``perf_counter`` when the engine got
-  it) to the note's first sample in the buffer handed to the device, i.e. the time the
-  callback returned that buffer plus the sample's offset in it. The device's own output
-  latency comes after that and is reported apart (``device_latency_ms``).
+  it) to the note's first sample on the device's schedule: the block's slot (the audio
+  clock's earliest-looking callback start, carried on at the sample rate) plus the
+  sample's offset in the block. A callback that wakes late still fills the same slot, so
+  its wake-up delay is not the note's (it shows in ``timing`` instead). The device's own
+  output latency comes after that and is reported apart (``device_latency_ms``).
 - render time: the worker's wall time per render call (first frames and whole notes apart).
 - schedule error: for notes asked to sound at a time (OSC timetags, fixed-latency mode),
   their onset (as above) minus that time.
@@ -74,8 +76,9 @@ class EngineStats:
         self._n_onsets = 0
         self.callbacks = 0
         self.frames = 0
-        self.device_underflows = 0
+        self.device_underflows = 0  # a count of short cycles (the ring output passes several)
         self.overruns = 0
+        self.buffered = False  # set by the engine for an output that fills ahead
         self.errors = 0
         self.late_notes = 0
         self.steals = 0
@@ -98,13 +101,22 @@ class EngineStats:
             self._n_onsets += 1
 
     def end_block(
-        self, t_start: float, t_end: float, frames: int, underflow: bool, cpu: float = -1.0
+        self,
+        t_start: float,
+        t_end: float,
+        frames: int,
+        underflow: int,
+        cpu: float = -1.0,
+        slot: float = -1.0,
     ) -> None:
         """Called last in the callback; ``t_end`` is when the buffer goes to the device;
-        ``cpu``: the callback thread's CPU time in the block (s), -1 when not measured."""
+        ``cpu``: the callback thread's CPU time in the block (s), -1 when not measured;
+        ``slot``: the block's first frame on the device's schedule (``AudioClock.block_time``),
+        -1 when there is no clock (then ``t_end`` stands for it)."""
         sr = self.sample_rate
+        start = slot if slot > 0 else t_end
         for i in range(self._n_onsets):
-            onset = t_end + self._onset_offset[i] / sr
+            onset = start + self._onset_offset[i] / sr
             if self._onset_arrival[i] > 0:
                 self.latency_ms.push((onset - self._onset_arrival[i]) * 1e3)
             if self._onset_target[i] > 0:
@@ -117,14 +129,17 @@ class EngineStats:
         self.callbacks += 1
         self.frames += frames
         if underflow:
-            self.device_underflows += 1
+            self.device_underflows += int(underflow)
         if load > 1.0:
             self.overruns += 1
 
     # --- readers ---------------------------------------------------------------------------------
     @property
     def underflows(self) -> int:
-        return self.device_underflows + self.overruns
+        """Blocks the device played short. A block that took longer than its period counts
+        too, unless the output buffers ahead (``buffered``: the jack-ring output, whose
+        native callback then plays what was written before)."""
+        return self.device_underflows + (0 if self.buffered else self.overruns)
 
     def reset(self) -> None:
         for ring in (self.latency_ms, self.load, self.render_ms, self.head_ms, self.schedule_ms):

@@ -22,7 +22,7 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, {here!r})
 from engine_fakes import SineRenderer, make_engine
-eng = make_engine(SineRenderer())
+eng = make_engine(SineRenderer(), output={output!r})
 eng.audio_listener = lambda line: print("EVENT", round(time.monotonic(), 3), line, flush=True)
 eng.start()
 def stats():
@@ -94,11 +94,13 @@ class Lines:
 
 
 @pytest.mark.skipif(shutil.which("jackd") is None, reason="jackd is a system dependency")
-def test_a_restarted_jack_server_is_reconnected() -> None:
+@pytest.mark.parametrize("output", ["portaudio", "jack-ring"])
+def test_a_restarted_jack_server_is_reconnected(output: str) -> None:
     jack = Jack(f"waefader-reconnect-{os.getpid()}")
     jack.start()
+    code = CHILD.format(here=str(HERE), output=output)
     child = subprocess.Popen(
-        [sys.executable, "-c", CHILD.format(here=str(HERE))], env=jack.env, text=True,
+        [sys.executable, "-c", code], env=jack.env, text=True,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     assert child.stdin is not None

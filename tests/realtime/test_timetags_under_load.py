@@ -56,6 +56,19 @@ def test_clock_counts_the_frames_an_xrun_skipped_and_shrugs_off_one_late_callbac
     assert abs(clock.time_of(f) - (t0 + 0.025 + f / sr)) < 5e-5
 
 
+def test_block_time_is_the_slot_not_the_late_wake_up() -> None:
+    sr, block, t0 = 48000, 256, 50.0
+    clock = AudioClock(sr)
+    for k in range(30):
+        late = 0.0 if k % 7 == 0 else 0.002 + 0.0001 * (k % 5)  # GIL waits, all < a block
+        clock.mark(k * block, t0 + k * block / sr + late)
+        assert abs(clock.block_time - (t0 + k * block / sr)) < 1e-9, k
+    for k in range(30, 40):  # after a 25 ms server stall, once re-anchored
+        clock.mark(k * block, t0 + 0.025 + k * block / sr + (0.001 if k % 2 else 0.0))
+    assert clock.skips == 1
+    assert abs(clock.block_time - (t0 + 0.025 + 39 * block / sr)) < 5e-5
+
+
 @pytest.mark.jack
 def test_timetags_survive_xruns_with_both_cores_busy() -> None:
     need_jack()
