@@ -66,10 +66,10 @@ def add_audio(ap: argparse.ArgumentParser, blocksize: int = BLOCKSIZE) -> None:
     g.add_argument(
         "--ring-blocks",
         type=int,
-        default=3,
+        default=2,
         metavar="N",
-        help="jack-ring: blocks written ahead; rides out stalls of N-1 blocks and adds about "
-        "that much latency (default 3)",
+        help="jack-ring: blocks written ahead; the mixer may fall N-1 blocks behind without a "
+        "dropout, and N blocks are added to the latency (default 2)",
     )
     g.add_argument(
         "--fixed-latency",
@@ -126,7 +126,7 @@ def engine_config(args: argparse.Namespace, sample_rate: int, **extra: Any) -> E
             client_name=getattr(args, "client_name", "waefader"),
             connect=getattr(args, "connect", True),
             output=getattr(args, "output", "portaudio"),
-            ring_blocks=getattr(args, "ring_blocks", 3),
+            ring_blocks=getattr(args, "ring_blocks", 2),
             **extra,
         )
     except EngineError as exc:

@@ -30,7 +30,7 @@ class EngineConfig:
     # "portaudio": sounddevice calls the Python mixer from the device's thread;
     # "jack-ring": a native JACK client copies from a ring a Python thread fills ahead
     output: str = "portaudio"
-    ring_blocks: int = 3  # jack-ring: blocks written ahead (the stall it rides out, its latency)
+    ring_blocks: int = 2  # jack-ring: blocks written ahead (N-1 ridden out, N added latency)
     connect: bool = True  # JACK: leave the outputs connected to the device (system playback)
     max_voices: int = 32  # polyphony; the 33rd note steals a voice
     tail_voices: int = 8  # extra slots where stolen voices fade out

@@ -5,9 +5,11 @@ server's real-time callback, with no GIL.
 Why: on a loaded machine a Python callback misses JACK deadlines even when it has nothing
 to do (it must take the GIL; docs/REALTIME.md). Here a late Python thread only drains the
 ring; the device underflows only when the filler falls behind by more than the ring.
-The cost is the ring's depth in latency: ``ring_blocks`` blocks written ahead, of which
-the one being played does not count: about ``(ring_blocks - 1) x block`` added to the
-trigger-to-onset latency (measured in docs/REALTIME.md).
+The cost is the ring's depth in latency. A PortAudio callback fills the block that plays
+in its own cycle; here the block written after the server took block ``k`` is block
+``k + ring_blocks``: ``ring_blocks`` periods added to the trigger-to-onset latency, and
+the filler may fall ``ring_blocks - 1`` periods behind before the device plays short
+(measured in docs/REALTIME.md).
 
 It offers what the engine reads of ``AudioOutput`` (``lost``, ``losses``, ``error``,
 ``device``, ``latency_ms``, ``jack_ports``, ``realtime_thread``, ...). A vanished server is
@@ -98,7 +100,7 @@ class RingOutput:
         self.device = RingDevice(f"JACK ({ring.name})")
         self.jack_ports = ring.ports
         self.server_realtime = ring.server_realtime
-        self._latency_frames = ring.port_latency_frames() + (c.ring_blocks - 1) * period
+        self._latency_frames = ring.port_latency_frames()
         return ring
 
     def close(self) -> None:
@@ -113,7 +115,9 @@ class RingOutput:
     # --- figures the engine reads ------------------------------------------------------------
     @property
     def latency_ms(self) -> float | None:
-        """After the note's frame is written: the ring ahead of it and the server's own."""
+        """The server's playback latency after the native callback takes a block (the ring's
+        depth is already in the engine's trigger-to-onset figure: its clock is the
+        callback's)."""
         return None if self._ring is None else self._latency_frames / self.config.sample_rate * 1e3
 
     @property

@@ -69,9 +69,10 @@ def test_engine_plays_through_the_ring_and_reports_it() -> None:
     assert s["running"] and s["device"] == "JACK (waefader)" and s["notes_started"] == 6, s
     assert s["jack_ports"] == ["waefader:out_1", "waefader:out_2"]
     block_ms = 256 / 48000 * 1e3
-    # a note is written about ring_blocks - 1 blocks before it plays: that is its latency
-    assert 2 * block_ms - 1.0 <= s["latency_ms_p50"] <= 4 * block_ms + 8.0, s
-    assert s["device_latency_ms"] >= 2 * block_ms  # the ring ahead of the note, and JACK's
+    # a note is mixed into the block that plays ring_blocks (2) periods after the current
+    # cycle: its latency is 1-3 periods (+ the render), where PortAudio's is 0-1
+    assert block_ms <= s["latency_ms_p50"] <= 3 * block_ms + 8.0, s
+    assert s["device_latency_ms"] > 0  # JACK's own, after the ring
 
 
 def test_a_bad_configuration_says_what_is_wrong() -> None:
