@@ -2,7 +2,7 @@
 
     waefader evaluate --run RUN [--run RUN ...] --data DIR --out REPORT
                       [--judges DIR] [--mcnn MCNN_RUN] [--targets FILE] [--threads N]
-                      [--tiny] [--json] [--no-progress]
+                      [--quality BENCH_QUALITY_DIR] [--tiny] [--json] [--no-progress]
 
 One ``--run`` per variant (wae-mmd, wae-note, wae-style, wae-fader). Judges are trained on
 the corpus the first time and saved (``--judges DIR``, default ``REPORT/judges``) so later
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from models.evaluation.judges import CONFIG_FILE, JudgeConfig, JudgeError, load_or_train
 from models.evaluation.loading import EvaluationError, base_mcnn_dir, load_base_mcnn, load_subject
+from models.evaluation.quality_section import load_quality
 from models.evaluation.study import EvalSettings, Subject
 from models.evaluation.targets import DEFAULT_TARGETS, read_targets
 from models.progress import stage
@@ -62,6 +63,13 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     p.add_argument("--gla-iters", type=int, help=f"Griffin-Lim iterations (default {d.gla_iters})")
     p.add_argument("--notes", type=Path, help="markdown appended to the report (analysis)")
+    p.add_argument(
+        "--quality",
+        type=Path,
+        metavar="PATH",
+        help="a `waefader bench quality --out DIR` result (DIR or its quality.json) to add as "
+        "a section: the exported model against the library's notes (default: no section)",
+    )
     p.add_argument(
         "--targets",
         type=Path,
@@ -110,6 +118,7 @@ def run(args: argparse.Namespace, prog: str = "waefader evaluate") -> dict:
             raise EvaluationError(f"{r} is not a run folder (no config.json)")
     settings = settings_from(args)
     targets, targets_from = targets_for(args, store.card)
+    quality = load_quality(args.quality) if args.quality is not None else None  # fail early
     progress = not args.no_progress
     if args.threads is not None:
         import torch
@@ -136,7 +145,9 @@ def run(args: argparse.Namespace, prog: str = "waefader evaluate") -> dict:
     result = run_study(subjects, store, judges, settings, renderers, progress=progress)
     notes = args.notes.read_text() if args.notes else ""
     stage(prog, f"writing the report and figures to {args.out}", progress)
-    rep = write_report(result, args.out, store.feature_config, notes, targets, targets_from)
+    rep = write_report(
+        result, args.out, store.feature_config, notes, targets, targets_from, quality
+    )
     if not args.no_audio:
         stage(prog, "writing the listening files", progress)
         write_listening(

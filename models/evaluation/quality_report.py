@@ -184,6 +184,12 @@ SOURCE_COLUMNS = ("judged", "not_judged", "pitch_right", "octave_errors", "unvoi
                   "comb_db", "level_diff_db_median_abs")
 
 
+def sources_table(r: dict[str, Any]) -> list[str]:
+    """Markdown rows: one per source (model, prior, vocoder, gla, library)."""
+    rows = [[n, *(_f(v.get(c)) for c in SOURCE_COLUMNS)] for n, v in r["sources"].items()]
+    return _table(["source", *SOURCE_COLUMNS], rows)
+
+
 def markdown(res: BenchRun) -> str:
     r = clean(res.result)
     lines = [
@@ -197,8 +203,7 @@ def markdown(res: BenchRun) -> str:
         f"{r['high_band']}.", "",
         "## Sources", "",
     ]
-    rows = [[n, *(_f(v.get(c)) for c in SOURCE_COLUMNS)] for n, v in r["sources"].items()]
-    lines += _table(["source", *SOURCE_COLUMNS], rows)
+    lines += sources_table(r)
     rc = r["reconstruction"]
     if rc:
         lines += [f"Decoder reconstruction on the {rc['n_notes']} test notes (Mel domain): "

@@ -20,6 +20,7 @@ from typing import Any
 
 from models.evaluation import figures
 from models.evaluation.judges import ATTRIBUTES
+from models.evaluation.quality_section import copy_figures, quality_lines, quality_summary
 from models.evaluation.study import RendererResult, StudyResult
 from models.evaluation.targets import DEFAULT_TARGETS, check_targets
 from realtime.dsp.features import FeatureConfig
@@ -117,7 +118,11 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
             *("| " + " | ".join(r) + " |" for r in rows), ""]
 
 
-def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str = "") -> str:
+def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str = "",
+             quality: dict[str, Any] | None = None,
+             quality_figs: dict[str, Path] | None = None) -> str:
+    """report.md; ``quality``: a ``bench quality`` result for its section
+    (:mod:`models.evaluation.quality_section`), ``quality_figs`` its copied figures."""
     a = list(ATTRIBUTES)
     lines = ["# WAE-Fader ablation: evaluation report", "",
              f"Corpus `{rep['corpus'].get('corpus')}` (sha256 "
@@ -157,6 +162,8 @@ def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str =
     lines += _table(["renderer", "spectral convergence", "LSD (dB)", "log-Mel L1", "ms / note"], [
         [n, _fmt(r["spectral_convergence"]), _fmt(r["lsd_db"], 2), _fmt(r["mel_l1"]),
          _fmt(r["ms_per_note"], 1)] for n, r in rep["renderers"].items()])
+    if quality is not None:
+        lines += quality_lines(quality, quality_figs or {}, out)
     lines += ["## Targets", ""]
     if rep.get("targets") is None:
         lines += ["None checked: the built-in targets are the default corpus's and mean nothing "
@@ -178,11 +185,18 @@ def markdown(rep: dict[str, Any], figs: dict[str, Path], out: Path, notes: str =
 
 def write_report(res: StudyResult, out: Path, cfg: FeatureConfig, notes: str = "",
                  targets: dict[str, Any] | None = DEFAULT_TARGETS,
-                 targets_from: str = DEFAULT_FROM) -> dict[str, Any]:
-    """Write report.json, report.md and figures/ under ``out``; returns the JSON object."""
+                 targets_from: str = DEFAULT_FROM,
+                 quality: tuple[dict[str, Any], Path] | None = None) -> dict[str, Any]:
+    """Write report.json, report.md and figures/ under ``out``; returns the JSON object.
+    ``quality``: a ``bench quality`` result and the folder of its figures (``--quality``)."""
     out.mkdir(parents=True, exist_ok=True)
     rep = report_dict(res, targets, targets_from, notes=bool(notes.strip()))
     figs = write_figures(res, out, cfg)
+    qual, qfigs = None, None
+    if quality is not None:
+        qual = quality[0]
+        rep["quality"] = _clean(quality_summary(qual))
+        qfigs = copy_figures(quality[1], out)
     (out / "report.json").write_text(json.dumps(rep, indent=2) + "\n")
-    (out / "report.md").write_text(markdown(rep, figs, out, notes))
+    (out / "report.md").write_text(markdown(rep, figs, out, notes, qual, qfigs))
     return rep

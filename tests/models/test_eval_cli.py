@@ -171,3 +171,49 @@ def test_reconstruction_row_labels_do_not_overlap() -> None:
     for i in range(len(boxes) - 1):
         assert not boxes[i].overlaps(boxes[i + 1])
     assert min(b.x0 for b in boxes) >= 0  # inside the figure, not cut off
+
+
+def _bench_quality_folder(root: Path) -> Path:
+    """What `waefader bench quality --out DIR` leaves: quality.json and the two figures."""
+    root.mkdir(parents=True)
+    source = {"judged": 10, "pitch_right": 0.9, "octave_errors": 1, "mrstft": 1.9}
+    result = {"model": "tiny-model", "n_keys": 10, "n_styles": 2, "judge": "tiny",
+              "quick": True, "pitch_right": 0.9, "library_pitch_right": 0.95,
+              "octave_errors": 1, "reconstruction": {"spectral_convergence": 0.6, "lsd_db": 4.4},
+              "sources": {"model": source, "library": {**source, "pitch_right": 0.95}}}
+    (root / "quality.json").write_text(json.dumps(result))
+    for name in ("heatmap.png", "spectrograms.png"):
+        (root / name).write_bytes(b"\x89PNG fake")
+    return root
+
+
+def test_evaluate_adds_the_bench_quality_section(runs: dict[str, Path], tmp_path: Path) -> None:
+    quality = _bench_quality_folder(tmp_path / "quality")
+    out = tmp_path / "report"
+    argv = ["--run", str(runs["wae-fader"]), "--data", str(runs["corpus"]), "--out", str(out),
+            "--tiny", "--no-audio", "--quality", str(quality)]
+    assert cli.main(argv) == 0
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["quality"]["pitch_right"] == 0.9 and rep["quality"]["octave_errors"] == 1
+    assert set(rep["quality"]["sources"]) == {"model", "library"}
+    md = (out / "report.md").read_text()
+    assert "## Sound quality against the library" in md
+    assert "pitch right (within 50 cents, torchcrepe) 0.900" in md
+    assert "the library's own notes 0.950" in md
+    assert "| model | 10 |" in md
+    assert "![quality heatmap](figures/quality_heatmap.png)" in md
+    assert (out / "figures" / "quality_spectrograms.png").is_file()
+
+
+def test_evaluate_refuses_a_quality_path_that_is_not_a_bench_result(
+    runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "quality.json"
+    bad.write_text('{"model": "x"}')
+    base = ["--run", str(runs["wae-fader"]), "--data", str(runs["corpus"]), "--tiny",
+            "--out", str(tmp_path / "r")]
+    assert cli.main([*base, "--quality", str(bad)]) == 2
+    assert "not a bench quality result" in capsys.readouterr().err
+    assert cli.main([*base, "--quality", str(tmp_path / "none")]) == 2
+    assert "no quality.json there" in capsys.readouterr().err
+    assert not (tmp_path / "r" / "report.md").exists()  # refused before any work
