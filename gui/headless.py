@@ -29,6 +29,8 @@ def serve_argv(args: argparse.Namespace) -> list[str]:
         ("--midi-api", args.midi_api), ("--midi-channel", args.midi_channel),
         ("--cc-map", args.cc_map), ("--preset", args.preset),
         ("--client-name", getattr(args, "client_name", None)),
+        ("--output", getattr(args, "output", None)),
+        ("--ring-blocks", getattr(args, "ring_blocks", None)),
     )
     for flag, value in pairs:
         if value is not None:

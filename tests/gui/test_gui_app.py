@@ -82,3 +82,6 @@ def test_serve_gets_the_same_options() -> None:
     )
     served = serve_parser("waefader serve").parse_args(serve_argv(args))
     assert (served.client_name, served.connect, served.reply_port) == ("strings", False, 9101)
+    args = build_parser("p").parse_args(["--output", "jack-ring", "--ring-blocks", "3"])
+    served = serve_parser("waefader serve").parse_args(serve_argv(args))
+    assert (served.output, served.ring_blocks) == ("jack-ring", 3)
