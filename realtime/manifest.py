@@ -18,6 +18,11 @@ Graph roles and their interfaces (``B`` = dynamic batch, ``L`` = latent size, ``
 own notes (:mod:`realtime.sustain_info`): ``{"source": "...", "styles": {name: {"sustains":
 bool, "decay_db_per_s": float, "held_s": float}}}``. Without it the engine judges each
 rendered note by its envelope.
+
+``modulation`` (optional): the pitch modulation a style's library notes carry and the
+decoder cannot draw (:mod:`realtime.dsp.modulation`), measured from the library
+(:mod:`realtime.modulation_info`): ``{"source": "...", "styles": {name: {"kind": "vibrato"
+| "trill", "depth_cents": float, "rate_hz": float}}}``. Without it notes play as rendered.
 """
 
 from __future__ import annotations
@@ -93,6 +98,7 @@ class Manifest:
     evaluation: Mapping[str, Any] = field(default_factory=dict)
     model: Mapping[str, Any] = field(default_factory=dict)
     sustain: Mapping[str, Any] = field(default_factory=dict)
+    modulation: Mapping[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
 
     @property
@@ -134,6 +140,7 @@ class Manifest:
             "evaluation": dict(self.evaluation),
             "model": dict(self.model),
             **({"sustain": dict(self.sustain)} if self.sustain else {}),
+            **({"modulation": dict(self.modulation)} if self.modulation else {}),
         }
 
 
@@ -207,6 +214,7 @@ def parse_manifest(raw: Mapping[str, Any]) -> Manifest:
         evaluation=_get(raw, "evaluation", dict),
         model=raw.get("model", {}) if isinstance(raw.get("model", {}), dict) else {},
         sustain=_sustain(raw.get("sustain", {}), styles),
+        modulation=_modulation(raw.get("modulation", {}), styles),
     )
     _check_consistency(m, raw)
     return m
@@ -269,6 +277,26 @@ def _sustain(d: Any, styles: tuple[str, ...]) -> dict[str, Any]:
             raise ModelError(f"{where} names an unknown style {name!r}")
         if not isinstance(entry, dict) or not isinstance(entry.get("sustains"), bool):
             raise ModelError(f"{where}: styles[{name!r}] must give 'sustains': true/false")
+    return dict(d)
+
+
+def _modulation(d: Any, styles: tuple[str, ...]) -> dict[str, Any]:
+    """The optional ``modulation`` field: every entry names a style and is a valid
+    :class:`realtime.dsp.modulation.Modulation`."""
+    from realtime.dsp.modulation import Modulation
+
+    if d == {}:
+        return {}
+    where = f"{MANIFEST_NAME} field 'modulation'"
+    if not isinstance(d, dict) or not isinstance(d.get("styles"), dict):
+        raise ModelError(f'{where} must be {{"styles": {{style: {{"kind": ..., ...}}}}}}')
+    for name, e in d["styles"].items():
+        if name not in styles:
+            raise ModelError(f"{where} names an unknown style {name!r}")
+        try:
+            Modulation(str(e["kind"]), float(e["depth_cents"]), float(e["rate_hz"]))
+        except (TypeError, KeyError, ValueError) as exc:
+            raise ModelError(f"{where}: styles[{name!r}]: {exc}") from None
     return dict(d)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import onnxruntime as ort
 
 from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES
+from realtime.dsp.modulation import Modulation, modulate, table_to_mods
 from realtime.manifest import (
     ENCODER_INPUT,
     Manifest,
@@ -64,6 +65,10 @@ class OnnxSynth:
         self.root = root
         self.manifest = manifest
         self._sessions = dict(sessions)
+        table = (manifest.modulation or {}).get("styles") or {}
+        self._mods: list[Modulation | None] | None = (
+            table_to_mods(table, manifest.styles) if table else None
+        )
 
     # -- NoteRenderer properties --------------------------------------------------------
     @property
@@ -116,7 +121,8 @@ class OnnxSynth:
     ) -> np.ndarray:
         """Whole notes: ``z (B, L)``, ``pitch_class (B, 12)``, ``octave (B, 9)``,
         ``style (B, S)``, ``dynamics (B, 3)`` -> ``(B, note_samples)`` float32."""
-        return self._run_synth("synth", (z, pitch_class, octave, style, dynamics))
+        audio = self._run_synth("synth", (z, pitch_class, octave, style, dynamics))
+        return self._modulated(audio, style)[0]
 
     def render_head(
         self,
@@ -128,11 +134,22 @@ class OnnxSynth:
     ) -> np.ndarray:
         """The first ``head_samples`` of the same notes, faster than a whole note:
         inputs as :meth:`render` -> ``(B, head_samples)`` float32. Without a head graph it
-        falls back to cutting a whole render."""
+        falls back to cutting a whole render. A modulated style (a trill) may return a few
+        samples fewer: those its input held."""
         inputs = (z, pitch_class, octave, style, dynamics)
-        if "synth_head" not in self._sessions:
-            return self._run_synth("synth", inputs)
-        return self._run_synth("synth_head", inputs)
+        role = "synth_head" if "synth_head" in self._sessions else "synth"
+        audio, valid = self._modulated(self._run_synth(role, inputs), style)
+        # a trill reads its input faster than it plays: the head ends where its input does
+        # (the whole note, rendered further, takes over from there)
+        return audio if role == "synth" else audio[:, :valid]
+
+    def _modulated(self, audio: np.ndarray, style: np.ndarray) -> tuple[np.ndarray, int]:
+        """The manifest's vibrato and trill put on the notes of styles that carry them
+        (:mod:`realtime.dsp.modulation`); others pass unchanged. Also: the samples read
+        inside the input."""
+        if self._mods is None:
+            return audio, audio.shape[1]
+        return modulate(audio, np.asarray(style, dtype=np.float32), self._mods, self.sample_rate)
 
     def encode(self, features: np.ndarray) -> np.ndarray:
         """``features (B, n_mels, n_frames)`` (the fixed-scale log-Mel of
@@ -252,12 +269,12 @@ def _matches(dim: Any, width: int) -> bool:
 def _warm_up(synth: OnnxSynth) -> None:
     """One silent render per graph: pays the first-run cost and checks output lengths."""
     controls = synth.zeros(1)
-    checks = [("synth", synth.render, synth.note_samples)]
+    checks = [("synth", synth.note_samples)]
     if synth.head_samples:
-        checks.append(("synth_head", synth.render_head, synth.head_samples))
-    for role, fn, samples in checks:
+        checks.append(("synth_head", synth.head_samples))
+    for role, samples in checks:
         try:
-            out = fn(*controls)
+            out = synth._run_synth(role, controls)  # the graph itself, before any modulation
         except Exception as exc:
             raise ModelError(f"model {synth.root}: {role} graph fails to run ({exc})") from None
         if out.shape != (1, samples):

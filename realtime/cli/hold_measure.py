@@ -116,18 +116,32 @@ def natural_end(y: np.ndarray, sr: int, below_db: float = 60.0) -> float:
     return (int(above[-1]) + 1) * 0.01
 
 
+BEND_WINDOW_S, BEND_HOP_S = 0.05, 0.025
+
+
+def _low_pitch(x: np.ndarray, sr: int) -> float | None:
+    """The 25th percentile of YIN pitches (Hz) over 50 ms windows of ``x``: the note's
+    steady pitch, and under a vibrato or a trill (``realtime.dsp.modulation``) the same
+    point of its cycle before and after a bend, where one pitch over the whole stretch
+    would land anywhere between a trill's two notes."""
+    from realtime.transform.pitch import estimate_pitch
+
+    win, hop = round(BEND_WINDOW_S * sr), round(BEND_HOP_S * sr)
+    hz = [p.hz for i in range(0, len(x) - win + 1, hop)
+          if (p := estimate_pitch(x[i : i + win], sr)) is not None]  # fmt: skip
+    return float(np.percentile(hz, 25)) if len(hz) >= 4 else None
+
+
 def bend_cents(
     y: np.ndarray, sr: int, before: tuple[float, float], after: tuple[float, float]
 ) -> float | None:
     """Pitch change in cents between two stretches (seconds from the onset), by YIN."""
-    from realtime.transform.pitch import estimate_pitch
-
     x = y[onset_of(y) :]
-    a = estimate_pitch(x[round(before[0] * sr) : round(before[1] * sr)], sr)
-    b = estimate_pitch(x[round(after[0] * sr) : round(after[1] * sr)], sr)
+    a = _low_pitch(x[round(before[0] * sr) : round(before[1] * sr)], sr)
+    b = _low_pitch(x[round(after[0] * sr) : round(after[1] * sr)], sr)
     if a is None or b is None:
         return None
-    return 1200.0 * math.log2(b.hz / a.hz)
+    return 1200.0 * math.log2(b / a)
 
 
 def bend_step_ratio(y: np.ndarray, sr: int, at: float, semitones: float) -> float:
