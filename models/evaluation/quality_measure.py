@@ -17,6 +17,7 @@ from models.evaluation.quality_pitch import (
     KEY_TIMES_S,
     MOD_TIMES_S,
     Crepe,
+    glide,
     is_modulated,
     judged,
     modulation,
@@ -24,7 +25,7 @@ from models.evaluation.quality_pitch import (
 )
 
 PITCH_MEASURES = ("cents", "right", "octave_error", "voiced", "spread_cents",
-                  "vibrato_depth_cents", "vibrato_rate_hz")
+                  "vibrato_depth_cents", "vibrato_rate_hz", "glide_start_cents", "glide_time_s")
 SPECTRAL_MEASURES = ("hnr_db", "mrstft", "mrstft_sc", "mrstft_log_mag", "lsd_db", "comb_db",
                      "high_band_db", "level_diff_db")
 
@@ -54,6 +55,8 @@ def _pitch_row(out: dict[str, np.ndarray], i: int, k: Key, tr: PitchTrack) -> No
     out["spread_cents"][i] = p.spread
     if is_modulated(k.style):
         out["vibrato_depth_cents"][i], out["vibrato_rate_hz"][i] = modulation(tr, k.midi)
+        if "gliss" in k.style.lower():
+            out["glide_start_cents"][i], out["glide_time_s"][i] = glide(tr)
 
 
 def spectral_table(audio: np.ndarray, library: np.ndarray | None, sample_rate: int, hop: int,
@@ -116,11 +119,15 @@ def summary(t: dict[str, np.ndarray], n_keys: int | None = None) -> dict[str, An
         out["vibrato_depth_cents"] = _nanmedian(t["vibrato_depth_cents"])
         out["vibrato_rate_hz"] = _nanmedian(t["vibrato_rate_hz"])
         out["spread_cents"] = _nanmedian(t["spread_cents"])
+    if np.isfinite(t["glide_start_cents"]).any():
+        out["glide_start_cents"] = _nanmedian(t["glide_start_cents"])
+        out["glide_time_s"] = _nanmedian(t["glide_time_s"])
     return out
 
 
 STYLE_COLUMNS = ("pitch_right", "octave_errors", "median_abs_cents", "hnr_db", "mrstft",
-                 "lsd_db", "comb_db", "spread_cents", "vibrato_depth_cents", "vibrato_rate_hz")
+                 "lsd_db", "comb_db", "spread_cents", "vibrato_depth_cents", "vibrato_rate_hz",
+                 "glide_start_cents", "glide_time_s")
 
 
 def style_table(t: dict[str, np.ndarray], keys: list[Key]) -> dict[str, dict[str, Any]]:

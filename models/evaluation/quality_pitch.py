@@ -177,3 +177,33 @@ def modulation(track: PitchTrack, midi: float, hop_s: float = MOD_HOP_S
     band = (f >= 3.0) & (f <= 12.0)
     rate = float(f[band][np.argmax(spec[band])]) if band.any() else float("nan")
     return float((hi - lo) / 2), rate
+
+
+
+GLIDE_SETTLED_CENTS = 25.0
+
+
+def glide(track: PitchTrack, hop_s: float = MOD_HOP_S, t0: float = MOD_TIMES_S[0]
+          ) -> tuple[float, float]:
+    """A slide into the note, as a straight line in cents: (where it starts at the onset,
+    against the note's final pitch; seconds until it reaches it). The final pitch is the
+    median of the voiced frames of the last third; the line is fitted to the voiced frames
+    before the track settles within 25 cents of it. (0, 0): no slide; NaN with fewer than 8
+    voiced frames."""
+    ok = track.voiced()
+    if ok.sum() < 8:
+        return float("nan"), float("nan")
+    times = t0 + np.arange(len(track.f0)) * hop_s
+    tail = ok & (np.arange(len(ok)) >= 2 * len(ok) // 3)
+    c = track.cents(440.0)
+    rel = c - float(np.median(c[tail if tail.any() else ok]))
+    late = np.flatnonzero(ok & (np.abs(rel) >= GLIDE_SETTLED_CENTS))
+    if late.size == 0:
+        return 0.0, 0.0
+    settle = float(times[late[-1]] + hop_s)
+    sel = ok & (times < settle)
+    if sel.sum() >= 3:
+        slope, start = np.polyfit(times[sel], rel[sel], 1)
+        if slope * start < 0:  # heading for the note
+            return float(start), float(min(-start / slope, 2.0))
+    return float(rel[np.flatnonzero(ok)[0]]), settle

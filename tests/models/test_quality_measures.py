@@ -9,7 +9,7 @@ import pytest
 
 from models.evaluation import quality as q
 from models.evaluation.pitch_judge import PitchTrack
-from models.evaluation.quality_pitch import MOD_HOP_S, modulation
+from models.evaluation.quality_pitch import MOD_HOP_S, MOD_TIMES_S, glide, modulation
 from realtime.dsp.features import FeatureConfig
 
 SR = 22050
@@ -84,6 +84,17 @@ def test_modulation_reads_depth_and_rate_of_a_vibrato() -> None:
     assert 20.0 < depth < 40.0 and abs(rate - 6.0) < 1.0, (depth, rate)
     flat = modulation(PitchTrack(np.full(24, 440.0), np.ones(24)), 69)
     assert flat[0] < 1.0
+
+
+def test_glide_reads_where_a_slide_starts_and_how_long_it_takes() -> None:
+    t = MOD_TIMES_S
+    cents = np.where(t < 0.5, -200.0 * (1.0 - t / 0.5), 0.0)  # the recipe's glissando
+    f0 = 440.0 * 2 ** (cents / 1200)
+    start, seconds = glide(PitchTrack(f0, np.ones_like(f0)))
+    assert abs(start + 200.0) < 10.0 and abs(seconds - 0.5) < 0.05, (start, seconds)
+    assert glide(PitchTrack(np.full(len(t), 440.0), np.ones(len(t)))) == (0.0, 0.0)
+    quiet = np.zeros(len(t))
+    assert np.isnan(glide(PitchTrack(f0, quiet))[0])  # nothing voiced: not judged
 
 
 def test_batched_griffin_lim_matches_the_runtime_one() -> None:
