@@ -1,10 +1,13 @@
 """``waefader export``: a trained run -> ONNX graphs + manifest.json, parity-checked.
 
-    waefader export --run RUN --out MODEL_DIR [--mcnn MCNN_RUN] [--quantize fp16-weights]
-                    [--evaluation REPORT] [--no-parity] [--no-encoder] [--json]
+    waefader export --run RUN --out MODEL_DIR [--vocoder auto|hpn|mcnn] [--mcnn MCNN_RUN]
+                    [--quantize fp16-weights] [--evaluation REPORT] [--no-parity]
+                    [--no-encoder] [--json]
 
-RUN is a WAE run folder; its fine-tuned MCNN (``RUN/mcnn/``) is used unless ``--mcnn``
-names another MCNN run. The model folder can then be played with
+RUN is a WAE run folder. With a harmonic decoder head the harmonic-plus-noise vocoder
+plays the head's partials and noise directly (``--vocoder hpn``, the default there);
+``--vocoder mcnn`` keeps the paper's MCNN: RUN's fine-tuned one (``RUN/mcnn/``) unless
+``--mcnn`` names another MCNN run. The model folder can then be played with
 ``waefader play --model MODEL_DIR`` and timed with ``waefader bench render --model MODEL_DIR``.
 """
 
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +26,8 @@ from export.parity import ParityError
 from export.pipeline import ExportError, ExportResult, ModelInfo, export_model
 from export.provenance import ProvenanceError, evaluation_figures, provenance
 from export.quantize import QUANTIZATIONS
+from export.wrapper import Vocoder
+from models.hpn import HarmonicNoiseVocoder, HpnConfig
 from models.progress import stage
 from models.training.errors import TrainingError
 from models.training.runs import FINETUNED_MCNN, load_mcnn, load_wae, read_run_config
@@ -35,6 +41,10 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     p.add_argument("--run", required=True, type=Path, help="WAE run folder")
     p.add_argument("--out", required=True, type=Path, help="model folder to write (replaced)")
     p.add_argument("--mcnn", type=Path, help="MCNN run folder (default: RUN/mcnn)")
+    p.add_argument("--vocoder", choices=("auto", "hpn", "mcnn"), default="auto",
+                   help="hpn: the harmonic-plus-noise vocoder plays the decoder's harmonic head "
+                   "(in tune, no frame-rate buzz; needs --dec-head harmonic); mcnn: the paper's "
+                   "MCNN (default auto: hpn for a harmonic head, else mcnn)")  # fmt: skip
     p.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
                    help="weight compression; fp16-weights halves the files at the same "
                    "speed (default none)")
@@ -73,8 +83,22 @@ def run_export(args: argparse.Namespace, prog: str = "waefader export") -> Expor
     step(f"loading {args.run}")
     config = read_run_config(args.run, "wae")
     wae, cfg = load_wae(args.run)
-    mcnn_run = args.mcnn if args.mcnn is not None else args.run / FINETUNED_MCNN
-    mcnn, _ = load_mcnn(args.mcnn if args.mcnn is not None else args.run)
+    kind = getattr(args, "vocoder", "auto")
+    if kind == "auto":
+        kind = "hpn" if cfg.dec_head == "harmonic" else "mcnn"
+    vocoder: Vocoder
+    mcnn_run: Path | None = None
+    if kind == "hpn":
+        if cfg.dec_head != "harmonic":
+            raise ExportError("--vocoder hpn plays the harmonic decoder head; this run has "
+                              f"the {cfg.dec_head!r} head (use --vocoder mcnn)")  # fmt: skip
+        vocoder = HarmonicNoiseVocoder(HpnConfig(cfg.features, cfg.partials))
+        about: dict[str, Any] = {"vocoder": "hpn", "hpn": asdict(vocoder.cfg)}
+        about["hpn"]["features"] = cfg.features.to_dict()
+    else:
+        mcnn_run = args.mcnn if args.mcnn is not None else args.run / FINETUNED_MCNN
+        vocoder, _ = load_mcnn(args.mcnn if args.mcnn is not None else args.run)
+        about = {"vocoder": "mcnn", "mcnn": vocoder.cfg.to_dict()}
     evaluation: dict[str, Any] = {}
     if args.evaluation is not None:
         evaluation = evaluation_figures(args.evaluation, args.evaluation_model or cfg.variant)
@@ -84,11 +108,11 @@ def run_export(args: argparse.Namespace, prog: str = "waefader export") -> Expor
         prior_std=1.0,  # the MMD prior is an isotropic unit Gaussian
         provenance=provenance(args.run, mcnn_run, config),
         evaluation=evaluation,
-        model={"variant": cfg.variant, "wae": cfg.to_dict(), "mcnn": mcnn.cfg.to_dict()},
+        model={"variant": cfg.variant, "wae": cfg.to_dict(), **about},
     )
     encoder = None if args.no_encoder else wae.encoder
     return export_model(
-        wae.decoder, mcnn, encoder, info, args.out,
+        wae.decoder, vocoder, encoder, info, args.out,
         parity=not args.no_parity, quantization=args.quantize, step=step,
     )
 

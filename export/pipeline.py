@@ -35,12 +35,12 @@ from export.quantize import MAX_SPECTRAL_CONVERGENCE, QUANTIZATIONS, quality_cos
 from export.wrapper import (
     EncoderWrapper,
     SynthWrapper,
+    Vocoder,
     encoder_io,
     head_frames,
     synth_io,
     zero_synth_inputs,
 )
-from models.mcnn import MCNN
 from models.wae.decoder import Decoder
 from models.wae.encoder import Encoder
 from realtime.manifest import (
@@ -83,7 +83,7 @@ class ExportResult:
 
 def export_model(
     decoder: Decoder,
-    mcnn: MCNN,
+    mcnn: Vocoder,
     encoder: Encoder | None,
     info: ModelInfo,
     out: Path,
@@ -155,10 +155,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _check_inputs(decoder: Decoder, mcnn: MCNN, info: ModelInfo, quantization: str) -> None:
+def _check_inputs(decoder: Decoder, mcnn: Vocoder, info: ModelInfo, quantization: str) -> None:
     f_dec, f_mcnn = decoder.cfg.features, mcnn.cfg.features
     if f_dec != f_mcnn:
-        raise ExportError(f"decoder and MCNN feature settings differ: {f_dec} vs {f_mcnn}")
+        raise ExportError(f"decoder and vocoder feature settings differ: {f_dec} vs {f_mcnn}")
     if len(info.styles) != decoder.cfg.n_styles:
         raise ExportError(
             f"{len(info.styles)} style names for a decoder with {decoder.cfg.n_styles} styles"
@@ -171,7 +171,7 @@ def _check_inputs(decoder: Decoder, mcnn: MCNN, info: ModelInfo, quantization: s
 
 
 def _wrappers(
-    decoder: Decoder, mcnn: MCNN, encoder: Encoder | None
+    decoder: Decoder, mcnn: Vocoder, encoder: Encoder | None
 ) -> tuple[SynthWrapper, SynthWrapper | None, EncoderWrapper | None]:
     decoder.eval()
     mcnn.eval()

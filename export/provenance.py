@@ -65,7 +65,8 @@ def last_metrics(path: Path) -> dict[str, float]:
     return {k: round(v[-1][1], 6) for k, v in read_metrics(path).items() if v}
 
 
-def provenance(wae_run: Path, mcnn_run: Path, run_config: dict[str, Any]) -> dict[str, Any]:
+def provenance(wae_run: Path, mcnn_run: Path | None, run_config: dict[str, Any]) -> dict[str, Any]:
+    """Where the model came from; ``mcnn_run`` None: no MCNN (the hpn vocoder)."""
     wae = run_summary(wae_run)
     return {
         "dataset_sha256": run_config.get("data_sha256", ""),
@@ -74,7 +75,7 @@ def provenance(wae_run: Path, mcnn_run: Path, run_config: dict[str, Any]) -> dic
         "exported_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "training_steps": wae["training_steps"],
         "wae": wae,
-        "mcnn": run_summary(mcnn_run),
+        "mcnn": run_summary(mcnn_run) if mcnn_run is not None else None,
     }
 
 

@@ -27,9 +27,11 @@ import torch
 from onnx import numpy_helper
 
 from models.config import MCNNConfig, ModelConfig
+from models.hpn import HarmonicNoiseVocoder, HpnConfig
 from models.mcnn import MCNN
 from models.wae.decoder import Decoder
 from models.wae.encoder import Encoder
+from realtime.dsp.features import FeatureConfig
 from realtime.manifest import MANIFEST_NAME
 
 FP16_SUFFIX = "__fp16"
@@ -42,7 +44,7 @@ class RecoverError(Exception):
 @dataclass
 class RecoveredModel:
     decoder: Decoder
-    mcnn: MCNN
+    mcnn: MCNN | HarmonicNoiseVocoder  # the vocoder (hpn: rebuilt from its config)
     encoder: Encoder | None
     manifest: dict[str, Any]
 
@@ -78,17 +80,25 @@ def _load(module: torch.nn.Module, prefix: str, arrays: dict[str, np.ndarray]) -
     return missing
 
 
-def recover_synth(folder: Path, manifest: dict[str, Any]) -> tuple[Decoder, MCNN]:
-    """Decoder and MCNN from ``synth.onnx`` (configs from the manifest's ``model``)."""
+def recover_synth(
+    folder: Path, manifest: dict[str, Any]
+) -> tuple[Decoder, MCNN | HarmonicNoiseVocoder]:
+    """Decoder and vocoder from ``synth.onnx`` (configs from the manifest's ``model``). The
+    harmonic-plus-noise vocoder learns nothing: it is rebuilt from its config."""
     cfg = ModelConfig.from_dict(manifest["model"]["wae"])
-    mcfg = MCNNConfig.from_dict(manifest["model"]["mcnn"])
-    decoder, mcnn = Decoder(cfg), MCNN(mcfg)
+    decoder = Decoder(cfg)
     arrays, unnamed = initializers(folder / manifest["graphs"]["synth"]["file"])
     if missing := _load(decoder, "decoder.", arrays):
         raise RecoverError(
             f"synth graph lacks decoder weights {missing[:3]} (an exporter merges tensors "
             "that are equal, as in an untrained model: such a folder cannot be read back)"
         )
+    if manifest["model"].get("vocoder") == "hpn":
+        h = dict(manifest["model"]["hpn"])
+        h["features"] = FeatureConfig.from_dict(h["features"])
+        return decoder.eval(), HarmonicNoiseVocoder(HpnConfig(**h)).eval()
+    mcfg = MCNNConfig.from_dict(manifest["model"]["mcnn"])
+    mcnn = MCNN(mcfg)
     missing = [k for k in _load(mcnn, "mcnn.", arrays) if k != "head_scale"]
     if missing:
         raise RecoverError(f"synth graph lacks MCNN weights {missing[:3]}")
@@ -157,8 +167,12 @@ def write_runs(model_dir: Path, out: Path, card: dict[str, Any] | None = None) -
     wae = WAE(rec.decoder.cfg)
     wae.encoder.load_state_dict(rec.encoder.state_dict())
     wae.decoder.load_state_dict(rec.decoder.state_dict())
-    runs = {"wae": out / "wae", "mcnn": out / "mcnn"}
-    for kind, module, cfg in (("wae", wae, rec.decoder.cfg), ("mcnn", rec.mcnn, rec.mcnn.cfg)):
+    runs = {"wae": out / "wae"}
+    parts: list[tuple[str, torch.nn.Module, Any]] = [("wae", wae, rec.decoder.cfg)]
+    if isinstance(rec.mcnn, MCNN):  # the hpn vocoder has no weights: no run of its own
+        runs["mcnn"] = out / "mcnn"
+        parts.append(("mcnn", rec.mcnn, rec.mcnn.cfg))
+    for kind, module, cfg in parts:
         runs[kind].mkdir(parents=True, exist_ok=True)
         save_checkpoint(runs[kind] / CHECKPOINT, {"model": module.state_dict(), "step": 0})
         data_dir = Path(str(rec.manifest.get("provenance", {}).get("dataset", "")))

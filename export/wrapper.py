@@ -15,6 +15,7 @@ import math
 import torch
 from torch import nn
 
+from models.hpn import HarmonicNoiseVocoder
 from models.mcnn import MCNN
 from models.wae.condition import Condition
 from models.wae.decoder import Decoder
@@ -25,8 +26,12 @@ from realtime.manifest import ENCODER_INPUT, ENCODER_OUTPUT, SYNTH_OUTPUT, condi
 FIRST_AUDIO_MS = 100.0  # the fast-start head renders at least this much audio
 
 
+Vocoder = MCNN | HarmonicNoiseVocoder
+
+
 class SynthWrapper(nn.Module):
-    """Decoder + MCNN as one graph.
+    """Decoder + vocoder (the MCNN, or the harmonic-plus-noise vocoder of :mod:`models.hpn`,
+    which plays the decoder's harmonic head directly) as one graph.
 
     ``z (B, L)``, ``pitch_class (B, 12)``, ``octave (B, 9)``, ``style (B, S)``,
     ``dynamics (B, 3)`` -> ``waveform (B, frames * hop)``.
@@ -38,7 +43,7 @@ class SynthWrapper(nn.Module):
     """
 
     def __init__(
-        self, decoder: Decoder, mcnn: MCNN, frames: int | None = None, guide_pitch: bool = True
+        self, decoder: Decoder, mcnn: Vocoder, frames: int | None = None, guide_pitch: bool = True
     ) -> None:
         super().__init__()
         self.guide_pitch = guide_pitch  # False: the unguided search of models before 2026-12
@@ -68,9 +73,13 @@ class SynthWrapper(nn.Module):
         cond = Condition(pitch_class, octave, style, dynamics)
         n_frames = self.decoder.cfg.features.n_frames
         head = self.mcnn_frames if self.mcnn_frames < n_frames else None
-        features = self.decoder(z, cond, head).clamp_min(0.0)
-        # The key asked for guides the vocoder's pitch search (no octave errors).
-        wave: torch.Tensor = self.mcnn(features, cond.midi() if self.guide_pitch else None)
+        wave: torch.Tensor
+        if isinstance(self.mcnn, HarmonicNoiseVocoder):
+            wave = self.mcnn(*self.decoder.harmonic_params(z, cond, head))
+        else:
+            features = self.decoder(z, cond, head).clamp_min(0.0)
+            # The key asked for guides the vocoder's pitch search (no octave errors).
+            wave = self.mcnn(features, cond.midi() if self.guide_pitch else None)
         return wave[:, : self.samples] if self.frames < self.mcnn_frames else wave
 
 

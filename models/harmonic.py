@@ -85,6 +85,55 @@ def _median3(x: torch.Tensor) -> torch.Tensor:
     return torch.maximum(torch.minimum(prev, x), torch.minimum(torch.maximum(prev, x), nxt))
 
 
+def phase_quanta(cfg: FeatureConfig) -> float:
+    """Quanta per cycle for the frame phase sums: a power of two with the longest sum (top
+    pitch over all frames) still below 2**24 quanta (exact in float32)."""
+    most = 440.0 * 2.0 ** ((MIDI_HIGH - 69.0) / 12.0) * cfg.note_samples / cfg.sample_rate
+    return float(2 ** (24 - int(np.ceil(np.log2(most)))))
+
+
+def additive(f0: torch.Tensor, a: torch.Tensor, hop: int, sr: float, quanta: float) -> torch.Tensor:
+    """Phase-continuous partials: pitch ``f0 (B, T)`` Hz and amplitudes ``a (B, K, T)`` of
+    partials 1..K -> ``(B, T * hop)``; every partial starts at phase 0 on the first sample."""
+    B, partials, T = a.shape
+    # Frame t covers samples [t*hop, (t+1)*hop); values interpolate towards frame t+1.
+    f_next = torch.cat([f0[:, 1:], f0[:, -1:]], dim=1)
+    a_next = torch.cat([a[..., 1:], a[..., -1:]], dim=2)
+    j = torch.arange(hop, dtype=a.dtype, device=a.device) / hop  # (hop,)
+    # Phase in cycles: start of each frame (a running sum, wrapped) + the in-frame ramp.
+    # The cycles per frame are snapped to multiples of a power of two small enough that
+    # every partial sum is exact in float32: the running sum is then the same whatever
+    # the summation order (torch and onnxruntime agree bit for bit) instead of drifting
+    # by rounding over the note. The ramp is rescaled to end on the snapped value, so the
+    # phase stays continuous; the pitch moves by less than 0.05 Hz.
+    exact = (f0 + f_next) * (0.5 * hop / sr)  # cycles advanced over frame t
+    per_frame = torch.round(exact * quanta) / quanta
+    start = torch.cumsum(per_frame, dim=1) - per_frame
+    start = start - start.floor()
+    ramp = (f0.unsqueeze(-1) * j + 0.5 * (f_next - f0).unsqueeze(-1) * j * j) * (hop / sr)
+    ramp = ramp * (per_frame / exact.clamp_min(1e-9)).unsqueeze(-1)
+    phase = start.unsqueeze(-1) + ramp  # (B, T, hop)
+    theta = (2.0 * np.pi) * (phase - phase.floor())
+    # Partials by the Chebyshev recurrence sin(k x) = 2 cos(x) sin((k-1) x) - sin((k-2) x):
+    # a few multiply-adds per partial instead of one sin each (3x faster on one core).
+    # Amplitudes move linearly from frame t to t+1: sum a_k s_k + j * sum (da_k) s_k.
+    a_t = a.transpose(1, 2).unsqueeze(-1)  # (B, T, K, 1)
+    da_t = (a_next - a).transpose(1, 2).unsqueeze(-1)
+    two_cos = 2.0 * torch.cos(theta)
+    s_prev = torch.sin(theta)  # sin(1 x); sin(2 x) = 2 cos(x) sin(x) (sin(0 x) = 0)
+    s_cur = two_cos * s_prev
+    acc, acc_d = a_t[:, :, 0] * s_prev, da_t[:, :, 0] * s_prev
+    if partials > 1:
+        acc = acc + a_t[:, :, 1] * s_cur
+        acc_d = acc_d + da_t[:, :, 1] * s_cur
+    for k in range(2, partials):
+        s_prev, s_cur = s_cur, two_cos * s_cur - s_prev
+        acc = acc + a_t[:, :, k] * s_cur
+        acc_d = acc_d + da_t[:, :, k] * s_cur
+    wave = acc + j * acc_d  # (B, T, hop)
+    return wave.reshape(B, T * hop)
+
+
 class HarmonicSource(nn.Module):
     """Linear Mel magnitudes ``(B, n_mels, T)`` (+ log features for the gain net) ->
     the harmonic part of the waveform ``(B, T * hop)``.
@@ -111,8 +160,7 @@ class HarmonicSource(nn.Module):
         )
         # Quanta per cycle for the frame phase sums: a power of two with the longest sum
         # (top pitch over all frames) still below 2**24 quanta (exact in float32).
-        most = 440.0 * 2.0 ** ((MIDI_HIGH - 69.0) / 12.0) * cfg.note_samples / cfg.sample_rate
-        self.quanta = float(2 ** (24 - int(np.ceil(np.log2(most)))))
+        self.quanta = phase_quanta(cfg)
         edges = mel_edges(cfg)
         e = hz_to_mel(edges)
         self.mel_lo, self.mel_step = float(e[0]), float(e[1] - e[0])
@@ -178,45 +226,9 @@ class HarmonicSource(nn.Module):
     def forward(
         self, amp: torch.Tensor, features: torch.Tensor, pitch: torch.Tensor | None = None
     ) -> torch.Tensor:
-        B, _, T = amp.shape
         hop, sr = self.cfg.hop, float(self.cfg.sample_rate)
         f0 = self.f0(amp, pitch)  # (B, T)
         freqs = self.k * f0.unsqueeze(1)  # (B, K, T)
         a = self.amplitudes(amp, freqs, f0)
         a = a * torch.exp(self.gain(features))
-        # Frame t covers samples [t*hop, (t+1)*hop); values interpolate towards frame t+1.
-        f_next = torch.cat([f0[:, 1:], f0[:, -1:]], dim=1)
-        a_next = torch.cat([a[..., 1:], a[..., -1:]], dim=2)
-        j = torch.arange(hop, dtype=amp.dtype, device=amp.device) / hop  # (hop,)
-        # Phase in cycles: start of each frame (a running sum, wrapped) + the in-frame ramp.
-        # The cycles per frame are snapped to multiples of a power of two small enough that
-        # every partial sum is exact in float32: the running sum is then the same whatever
-        # the summation order (torch and onnxruntime agree bit for bit) instead of drifting
-        # by rounding over the note. The ramp is rescaled to end on the snapped value, so the
-        # phase stays continuous; the pitch moves by less than 0.05 Hz.
-        exact = (f0 + f_next) * (0.5 * hop / sr)  # cycles advanced over frame t
-        per_frame = torch.round(exact * self.quanta) / self.quanta
-        start = torch.cumsum(per_frame, dim=1) - per_frame
-        start = start - start.floor()
-        ramp = (f0.unsqueeze(-1) * j + 0.5 * (f_next - f0).unsqueeze(-1) * j * j) * (hop / sr)
-        ramp = ramp * (per_frame / exact.clamp_min(1e-9)).unsqueeze(-1)
-        phase = start.unsqueeze(-1) + ramp  # (B, T, hop)
-        theta = (2.0 * np.pi) * (phase - phase.floor())
-        # Partials by the Chebyshev recurrence sin(k x) = 2 cos(x) sin((k-1) x) - sin((k-2) x):
-        # a few multiply-adds per partial instead of one sin each (3x faster on one core).
-        # Amplitudes move linearly from frame t to t+1: sum a_k s_k + j * sum (da_k) s_k.
-        a_t = a.transpose(1, 2).unsqueeze(-1)  # (B, T, K, 1)
-        da_t = (a_next - a).transpose(1, 2).unsqueeze(-1)
-        two_cos = 2.0 * torch.cos(theta)
-        s_prev = torch.sin(theta)  # sin(1 x); sin(2 x) = 2 cos(x) sin(x) (sin(0 x) = 0)
-        s_cur = two_cos * s_prev
-        acc, acc_d = a_t[:, :, 0] * s_prev, da_t[:, :, 0] * s_prev
-        if self.partials > 1:
-            acc = acc + a_t[:, :, 1] * s_cur
-            acc_d = acc_d + da_t[:, :, 1] * s_cur
-        for k in range(2, self.partials):
-            s_prev, s_cur = s_cur, two_cos * s_cur - s_prev
-            acc = acc + a_t[:, :, k] * s_cur
-            acc_d = acc_d + da_t[:, :, k] * s_cur
-        wave = acc + j * acc_d  # (B, T, hop)
-        return wave.reshape(B, T * hop)
+        return additive(f0, a, hop, sr, self.quanta)

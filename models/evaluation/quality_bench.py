@@ -47,6 +47,7 @@ from models.evaluation.quality_notes import (
     vocoder_guidance,
 )
 from models.evaluation.quality_pitch import Crepe
+from models.hpn import HarmonicNoiseVocoder
 from realtime.cli.helptext import summary
 from realtime.manifest import ModelError
 from realtime.model import OnnxSynth, SessionConfig, load_model
@@ -144,7 +145,7 @@ def render_sources(s: Settings, synth: OnnxSynth, keys: list[Key], lib: Library,
         out["model_prior"] = Source(idx, render_model(synth, [keys[i] for i in idx], z, bar.tick))
     stages["render_model_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    if recovered is not None:
+    if recovered is not None and not isinstance(recovered.mcnn, HarmonicNoiseVocoder):
         bar.stage("vocoder")
         midi = np.array([k.midi for k in keys], np.float64)
         guided = bool(stages.get("vocoder_pitch_guided", True))
@@ -249,7 +250,10 @@ def run(s: Settings) -> BenchRun:
     stages["library_s"] = time.perf_counter() - t0
     recovered = _recover(synth.root, lib.notes)
     guided, err = (True, float("nan"))
-    if recovered is not None:
+    if recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder):
+        lib.notes.append("no vocoder source: the hpn vocoder plays the decoder's harmonic "
+                         "head, not a Mel")  # fmt: skip
+    elif recovered is not None:
         guided, err = vocoder_guidance(recovered, synth, keys)
         stages["vocoder_pitch_guided"] = float(guided)
     draws = 0 if s.quick else s.draws

@@ -61,19 +61,33 @@ class Decoder(nn.Module):
             raise ValueError(f"{self.cfg.variant} needs a condition")
         return cond.vector(self.cfg.uses_note, self.cfg.uses_style)
 
+    def features(
+        self, z: torch.Tensor, cond: Condition | None, frames: int | None = None
+    ) -> torch.Tensor:
+        """The last block's output ``(B, C, T)`` (or its first ``frames``), before the head."""
+        emb = self.embed(z, self.cond_vector(cond, z.shape[0], z))
+        x = self.inp(z).view(z.shape[0], -1, self.t0)
+        x = torch.nn.functional.leaky_relu(self.inp_film(x, emb), 0.2)
+        for block in self.blocks:
+            x = block(x, emb)
+        return x if frames is None else x[:, :, :frames]
+
+    def harmonic_params(
+        self, z: torch.Tensor, cond: Condition, frames: int | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The harmonic head's pitch, partials and noise floor (:meth:`HarmonicMelHead.params`)
+        for the harmonic-plus-noise vocoder."""
+        if not isinstance(self.out, HarmonicMelHead):
+            raise ValueError("the harmonic-plus-noise vocoder needs the harmonic decoder head")
+        return self.out.params(self.features(z, cond, frames), cond.midi())
+
     def forward(
         self, z: torch.Tensor, cond: Condition | None, frames: int | None = None
     ) -> torch.Tensor:
         """``frames``: only the first frames of the output (the fast-start graph). The blocks
         still run whole (AdaIN normalises over all frames); the output head works frame by
         frame, so it runs on the frames asked for only."""
-        emb = self.embed(z, self.cond_vector(cond, z.shape[0], z))
-        x = self.inp(z).view(z.shape[0], -1, self.t0)
-        x = torch.nn.functional.leaky_relu(self.inp_film(x, emb), 0.2)
-        for block in self.blocks:
-            x = block(x, emb)
-        if frames is not None:
-            x = x[:, :, :frames]
+        x = self.features(z, cond, frames)
         if isinstance(self.out, HarmonicMelHead):
             assert cond is not None  # checked by the config: the head needs the note
             harmonic: torch.Tensor = self.out(x, cond.midi())

@@ -87,11 +87,25 @@ class HarmonicMelHead(nn.Module):
             nn.init.normal_(conv.weight, std=0.01)
             nn.init.constant_(conv.bias, bias)  # type: ignore[arg-type]
 
+    def pitch(self, x: torch.Tensor, midi: torch.Tensor) -> torch.Tensor:
+        """The bent pitch of every frame ``(B, 1, T)`` in Hz."""
+        bend = self.max_bend * torch.tanh(self.bend(x))  # (B, 1, T)
+        return 440.0 * torch.pow(2.0, (midi.view(-1, 1, 1) + bend - 69.0) / 12.0)
+
     def frequencies(self, x: torch.Tensor, midi: torch.Tensor) -> torch.Tensor:
         """Partial frequencies ``(B, K, T)`` in Hz for the bent pitch of every frame."""
-        bend = self.max_bend * torch.tanh(self.bend(x))  # (B, 1, T)
-        f0 = 440.0 * torch.pow(2.0, (midi.view(-1, 1, 1) + bend - 69.0) / 12.0)
-        return self.k * f0
+        return self.k * self.pitch(x, midi)
+
+    def params(
+        self, x: torch.Tensor, midi: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """What the head draws, before it is drawn as a Mel: pitch ``(B, T)`` Hz, partial
+        amplitudes ``(B, K, T)`` (0 at and above ``fmax``) and the noise floor ``(B, n_mels,
+        T)``, all linear (the harmonic-plus-noise vocoder, :mod:`models.hpn`, plays them)."""
+        f0 = self.pitch(x, midi)
+        below = (self.k * f0 < self.cfg.fmax).to(x.dtype)
+        amp = feature_to_amplitude(self.amp(x), self.cfg) * below
+        return f0[:, 0], amp, feature_to_amplitude(self.noise(x), self.cfg)
 
     def forward(self, x: torch.Tensor, midi: torch.Tensor) -> torch.Tensor:
         B, _, T = x.shape

@@ -21,10 +21,10 @@ STYLES = ("pluck", "swell")
 CARD = {"sha256": "ab" * 32, "styles": list(STYLES), "style_ranges": {"pluck": [40, 76]}}
 
 
-def make_run(root: Path) -> Path:
+def make_run(root: Path, dec_head: str = "linear") -> Path:
     """A WAE run folder with a fine-tuned MCNN inside, as training writes them."""
     torch.manual_seed(3)
-    cfg = ModelConfig.tiny(n_styles=2, style_names=STYLES)
+    cfg = ModelConfig.tiny(n_styles=2, style_names=STYLES, dec_head=dec_head)
     run = root / "run"
     for folder, kind, model in (
         (run, "wae", WAE(cfg)),
@@ -101,3 +101,30 @@ def test_export_says_its_steps_takes_no_progress_and_cleans_up_a_killed_export(
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     assert cli.main([*argv, "--no-progress"], prog="waefader export") == 0
     assert capsys.readouterr().err == ""
+
+
+def test_a_harmonic_head_is_played_by_the_hpn_vocoder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run(tmp_path, dec_head="harmonic")
+    out = tmp_path / "model"
+    assert cli.main(["--run", str(run), "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["parity"]["synth_max_abs"] <= 1e-4
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["model"]["vocoder"] == "hpn" and "mcnn" not in m["model"]
+    assert m["model"]["hpn"]["partials"] == 80 and m["provenance"]["mcnn"] is None
+    synth = load_model(out)
+    inputs = synth.zeros(2)
+    whole, head = synth.render(*inputs), synth.render_head(*inputs)
+    assert np.isfinite(whole).all() and np.abs(whole).max() > 0
+    np.testing.assert_allclose(head, whole[:, : head.shape[1]], atol=1e-4)  # a seamless start
+    # the paper's MCNN stays selectable
+    assert cli.main(["--run", str(run), "--out", str(tmp_path / "m2"), "--vocoder", "mcnn"]) == 0
+    assert json.loads((tmp_path / "m2" / "manifest.json").read_text())["model"]["vocoder"] == "mcnn"
+
+
+def test_hpn_needs_the_harmonic_head(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = make_run(tmp_path)
+    code = cli.main(["--run", str(run), "--out", str(tmp_path / "m"), "--vocoder", "hpn"])
+    err = capsys.readouterr().err
+    assert code == 2 and "harmonic decoder head" in err and "Traceback" not in err

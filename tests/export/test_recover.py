@@ -97,3 +97,33 @@ def test_a_folder_without_the_model_description_is_refused(
     with pytest.raises(RecoverError, match="does not describe"):
         recover(broken)
     assert recover_main(["--model", str(broken), "--out", str(tmp_path / "x")]) == 2
+
+
+def test_an_hpn_model_is_read_back_with_its_vocoder(tmp_path: Path) -> None:
+    from export.pipeline import ModelInfo, export_model
+    from models.config import ModelConfig
+    from models.hpn import HarmonicNoiseVocoder, HpnConfig
+    from models.wae.model import WAE
+
+    torch.manual_seed(4)
+    cfg = ModelConfig.tiny(n_styles=2, style_names=("violin", "flute"), dec_head="harmonic",
+                           partials=8)  # fmt: skip
+    wae = WAE(cfg).eval()
+    with torch.no_grad():
+        for p in wae.parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    hpn = HarmonicNoiseVocoder(HpnConfig(cfg.features, cfg.partials))
+    info = ModelInfo(
+        styles=("violin", "flute"),
+        style_ranges={"violin": (55, 100), "flute": (60, 96)},
+        model={"variant": cfg.variant, "wae": cfg.to_dict(), "vocoder": "hpn",
+               "hpn": {"features": cfg.features.to_dict(), "partials": 8, "bands": 32}},
+    )  # fmt: skip
+    out = tmp_path / "model"
+    export_model(wae.decoder, hpn, None, info, out)
+    rec = recover(out)
+    assert isinstance(rec.mcnn, HarmonicNoiseVocoder) and rec.mcnn.cfg.partials == 8
+    args = [torch.from_numpy(a) for a in inputs(2)]
+    with torch.no_grad():
+        got = SynthWrapper(rec.decoder, rec.mcnn).eval()(*args).numpy()
+    np.testing.assert_allclose(got, load_model(out).render(*inputs(2)), atol=1e-4)
