@@ -22,7 +22,8 @@ rendered note by its envelope.
 ``modulation`` (optional): the pitch modulation a style's library notes carry and the
 decoder cannot draw (:mod:`realtime.dsp.modulation`), measured from the library
 (:mod:`realtime.modulation_info`): ``{"source": "...", "styles": {name: {"kind": "vibrato"
-| "trill", "depth_cents": float, "rate_hz": float}}}``. Without it notes play as rendered.
+| "trill" | "glide", "depth_cents": float, "rate_hz": float | "time_s": float}}}``. Without
+it notes play as rendered.
 """
 
 from __future__ import annotations
@@ -283,7 +284,7 @@ def _sustain(d: Any, styles: tuple[str, ...]) -> dict[str, Any]:
 def _modulation(d: Any, styles: tuple[str, ...]) -> dict[str, Any]:
     """The optional ``modulation`` field: every entry names a style and is a valid
     :class:`realtime.dsp.modulation.Modulation`."""
-    from realtime.dsp.modulation import Modulation
+    from realtime.dsp.modulation import from_entry
 
     if d == {}:
         return {}
@@ -294,7 +295,7 @@ def _modulation(d: Any, styles: tuple[str, ...]) -> dict[str, Any]:
         if name not in styles:
             raise ModelError(f"{where} names an unknown style {name!r}")
         try:
-            Modulation(str(e["kind"]), float(e["depth_cents"]), float(e["rate_hz"]))
+            from_entry(e)
         except (TypeError, KeyError, ValueError) as exc:
             raise ModelError(f"{where}: styles[{name!r}]: {exc}") from None
     return dict(d)

@@ -8,14 +8,17 @@ amplitude behind that depth (the tracker's 64 ms frames average a fast vibrato d
 :func:`vibrato_amplitude`); for a trill, the depth (half the interval). A style enters the
 table when the library's notes are modulated (depth at least ``--min-depth`` cents) and
 the model's plain render is not (less than half the library's depth): then the synth puts
-the library's modulation back on its notes (:mod:`realtime.dsp.modulation`). Glissandi are
-left alone (the decoder draws its sweep itself)::
+the library's modulation back on its notes (:mod:`realtime.dsp.modulation`). For a
+glissando ("gliss" in the name) the table holds where the library's notes slide in from
+and how long they take (bench quality's ``glide_start_cents`` and ``glide_time_s``), when
+the model's notes do not slide::
 
     waefader bench quality --model MODEL --out Q
     python -m realtime.modulation_info MODEL --quality Q            # print the table
     python -m realtime.modulation_info MODEL --quality Q --write    # add it to manifest.json
 
-Run it on a manifest without the table (the model's measure must be its plain render).
+On a manifest that has a table, the styles in it keep their entries (the result measured
+their notes modulated already) and the others are added.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from typing import Any
 
 from realtime.manifest import ModelError, read_manifest, write_manifest
 
-KINDS = {"vibrato": "vibrato", "trill": "trill"}  # style-name fragment -> modulation kind
+# style-name fragment -> modulation kind
+KINDS = {"vibrato": "vibrato", "trill": "trill", "gliss": "glide"}
 MIN_DEPTH_CENTS = 10.0
 SINE_P90 = math.sin(0.4 * math.pi)  # half the 10-90 percentile range of a unit sine
 # torchcrepe's frame: 1024 samples at 16 kHz. Tracked through it, a vibrato's cents are
@@ -60,20 +64,36 @@ def modulation_table(
         kind = next((k for frag, k in KINDS.items() if frag in name.lower()), None)
         per = quality.get("styles", {}).get(name, {})
         lib, model = per.get("library", {}), per.get("model", {})
-        depth, rate = _figure(lib, "vibrato_depth_cents"), _figure(lib, "vibrato_rate_hz")
-        drawn = _figure(model, "vibrato_depth_cents") or 0.0
-        if kind is None or depth is None or rate is None or depth < min_depth:
-            continue
-        if drawn >= depth / 2:
-            continue  # the decoder draws it already
-        true = vibrato_amplitude(depth, rate) if kind == "vibrato" else depth
-        table[name] = {"kind": kind, "depth_cents": round(true, 2), "rate_hz": round(rate, 3),
-                       "measured_depth_cents": round(depth, 2)}  # fmt: skip
+        entry = _glide(lib, model, min_depth) if kind == "glide" else _periodic(
+            kind, lib, model, min_depth) if kind else None  # fmt: skip
+        if entry is not None:
+            table[name] = entry
     return {
         "source": f"library notes tracked by bench quality (judge {quality.get('judge')}, "
-        f"{quality.get('n_keys')} keys): depth and rate of the library's modulation",
+        f"{quality.get('n_keys')} keys): the library's modulation, where the model's lacks it",
         "styles": table,
     }
+
+
+def _periodic(kind: str, lib: dict[str, Any], model: dict[str, Any], min_depth: float
+              ) -> dict[str, Any] | None:
+    """A vibrato or trill entry: the library's depth and rate."""
+    depth, rate = _figure(lib, "vibrato_depth_cents"), _figure(lib, "vibrato_rate_hz")
+    drawn = _figure(model, "vibrato_depth_cents") or 0.0
+    if depth is None or rate is None or depth < min_depth or drawn >= depth / 2:
+        return None  # not modulated, or the decoder draws it already
+    true = vibrato_amplitude(depth, rate) if kind == "vibrato" else depth
+    return {"kind": kind, "depth_cents": round(true, 2), "rate_hz": round(rate, 3),
+            "measured_depth_cents": round(depth, 2)}  # fmt: skip
+
+
+def _glide(lib: dict[str, Any], model: dict[str, Any], min_depth: float) -> dict[str, Any] | None:
+    """A glide entry: where the library's notes slide in from and how long they take."""
+    start, seconds = _figure(lib, "glide_start_cents"), _figure(lib, "glide_time_s")
+    drawn = abs(_figure(model, "glide_start_cents") or 0.0)
+    if start is None or seconds is None or abs(start) < min_depth or drawn >= abs(start) / 2:
+        return None
+    return {"kind": "glide", "depth_cents": round(start, 2), "time_s": round(seconds, 3)}
 
 
 def read_quality(path: Path) -> dict[str, Any]:
@@ -101,12 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         manifest = read_manifest(args.model)
-        if manifest.modulation and args.write:
-            raise ModelError(
-                f"{args.model} has a modulation table already; its bench quality figures "
-                "include it (measure a copy without it)"
-            )
         info = modulation_table(read_quality(args.quality), manifest.styles, args.min_depth)
+        # styles already in the table keep their entry: the result measured them modulated
+        kept = dict((manifest.modulation or {}).get("styles") or {})
+        if kept:
+            info["styles"] = {**info["styles"], **kept}
         if args.write:
             write_manifest(args.model, replace(manifest, modulation=info))
     except ModelError as exc:

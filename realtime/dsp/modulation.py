@@ -1,4 +1,4 @@
-"""Pitch modulation of a rendered note: the vibrato and trill the decoder cannot draw.
+"""Pitch modulation of a rendered note: the vibrato, trill and slide the decoder does not draw.
 
 The decoder is deterministic in (z, condition), and a library's vibrato or trill runs at a
 phase of its own in every note: trained on many of them, the decoder learns their mean, a
@@ -15,7 +15,9 @@ torchcrepe and stored in the manifest's ``modulation`` table
   smoothing of the measured depth);
 - ``trill``: a square wave between the note and the note ``2 x depth_cents`` above it
   (half the 10-90 range of a square is half its height), rounded to whole semitones, edges
-  smoothed over ``TRILL_EDGE_S``.
+  smoothed over ``TRILL_EDGE_S``;
+- ``glide``: a straight line in cents from ``depth_cents`` (below the note: negative) at the
+  onset onto the note at ``time_s``, a glissando's slide.
 
 Every curve starts at phase 0 on the note's first sample, so the first frames and the
 whole note of the same request agree sample for sample where both exist.
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-KINDS = ("vibrato", "trill")
+KINDS = ("vibrato", "trill", "glide")
 FADE_IN_S = 0.15
 TRILL_EDGE_S = 0.004
 
@@ -37,18 +39,25 @@ TRILL_EDGE_S = 0.004
 @dataclass(frozen=True)
 class Modulation:
     kind: str  # one of KINDS
-    depth_cents: float  # vibrato: the sine's amplitude; trill: half the interval
-    rate_hz: float
+    # vibrato: the sine's amplitude; trill: half the interval; glide: where it starts (signed)
+    depth_cents: float
+    rate_hz: float = 0.0  # vibrato, trill
+    time_s: float = 0.0  # glide: when it arrives on the note
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"modulation kind {self.kind!r}: one of {', '.join(KINDS)}")
-        if not (0.0 <= self.depth_cents <= 1200.0 and 0.5 <= self.rate_hz <= 30.0):
+        if self.kind == "glide":
+            if not (-1200.0 <= self.depth_cents <= 1200.0 and 0.01 <= self.time_s <= 5.0):
+                raise ValueError("a glide starts within 1200 cents and takes 0.01..5 s")
+        elif not (0.0 <= self.depth_cents <= 1200.0 and 0.5 <= self.rate_hz <= 30.0):
             raise ValueError("modulation depth must be 0..1200 cents and rate 0.5..30 Hz")
 
     def curve(self, n: int, sample_rate: int) -> np.ndarray:
         """Cents over ``n`` samples ``(n,)`` float64."""
         t = np.arange(n) / sample_rate
+        if self.kind == "glide":  # a straight line in cents onto the note, as the library's
+            return self.depth_cents * np.clip(1.0 - t / self.time_s, 0.0, 1.0)
         phase = 2.0 * np.pi * self.rate_hz * t
         if self.kind == "vibrato":
             fade = np.clip(t / FADE_IN_S, 0.0, 1.0)
@@ -118,9 +127,12 @@ def table_to_mods(
     out: list[Modulation | None] = []
     for name in styles:
         e = table.get(name)
-        out.append(
-            None
-            if e is None
-            else Modulation(str(e["kind"]), float(e["depth_cents"]), float(e["rate_hz"]))  # type: ignore[arg-type]
-        )
+        out.append(None if e is None else from_entry(e))
     return out
+
+
+def from_entry(e: Mapping[str, object]) -> Modulation:
+    """One entry of the manifest's table (``kind``, ``depth_cents``, and ``rate_hz`` or
+    ``time_s``); raises KeyError, TypeError or ValueError when it is not one."""
+    num = {k: float(e[k]) for k in ("rate_hz", "time_s") if k in e}  # type: ignore[arg-type]
+    return Modulation(str(e["kind"]), float(e["depth_cents"]), **num)  # type: ignore[arg-type]

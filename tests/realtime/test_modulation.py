@@ -66,11 +66,25 @@ def test_styles_mix_their_curves_by_weight_and_plain_styles_pass() -> None:
     assert plain is audio and n == 4096
 
 
+def test_a_glide_slides_onto_the_note() -> None:
+    m = Modulation("glide", -200.0, time_s=0.5)
+    c = m.curve(SR, SR)
+    assert c[0] == -200.0 and c[int(0.25 * SR)] == pytest.approx(-100.0, abs=0.1)
+    assert np.all(c[int(0.5 * SR) :] == 0.0)
+    x = np.sin(2 * np.pi * 440.0 * np.arange(SR) / SR).astype(np.float32)
+    y, valid = apply_curve(x, c)
+    assert valid == SR  # below the note it reads slower: nothing runs out
+    cents = _cents_track(y, 440.0)
+    assert cents[:5].mean() < -180 and abs(cents[-100:]).max() < 1.0
+
+
 def test_a_bad_table_is_refused() -> None:
     with pytest.raises(ValueError, match="kind"):
         Modulation("wobble", 10.0, 5.0)
     with pytest.raises(ValueError, match="rate"):
         Modulation("vibrato", 10.0, 100.0)
+    with pytest.raises(ValueError, match="glide"):
+        Modulation("glide", -200.0)  # no time
 
 
 def _with_table(src: Path, dst: Path, table: object) -> Path:
@@ -114,14 +128,17 @@ def _quality(model_depth: float = 0.2) -> dict:
     return {"judge": "torchcrepe-tiny", "n_keys": 3, "styles": {
         "violin-vibrato": {"library": src(30.6, 8.2), "model": src(model_depth, 5.6)},
         "violin-trill": {"library": src(104.3, 7.1), "model": src(7.0, 7.1)},
-        "violin-glissando": {"library": src(38.6, 5.4), "model": src(548.0, 3.0)},
+        "violin-glissando": {"library": {**src(38.6, 5.4), "glide_start_cents": -198.0,
+                                         "glide_time_s": 0.52},
+                             "model": {**src(5.0, 3.0), "glide_start_cents": 0.0}},
         "flute": {"library": src(float("nan"), float("nan")), "model": src(0.1, 4.0)}}}
 
 
 def test_the_table_comes_from_the_librarys_measured_modulation() -> None:
     styles = ("violin-vibrato", "violin-trill", "violin-glissando", "flute")
     t = modulation_info.modulation_table(_quality(), styles)["styles"]
-    assert set(t) == {"violin-vibrato", "violin-trill"}  # glissandi and plain styles: none
+    assert set(t) == {"violin-vibrato", "violin-trill", "violin-glissando"}  # flute: none
+    assert t["violin-glissando"] == {"kind": "glide", "depth_cents": -198.0, "time_s": 0.52}
     # the tracker's 64 ms frames show 0.6 of an 8 Hz vibrato: the amplitude is larger
     assert t["violin-vibrato"]["kind"] == "vibrato" and 50 < t["violin-vibrato"]["depth_cents"] < 56
     assert t["violin-trill"] == {"kind": "trill", "depth_cents": 104.3, "rate_hz": 7.1,
@@ -139,5 +156,14 @@ def test_modulation_info_writes_once(tiny_model_dir: Path, tmp_path: Path, capsy
     (tmp_path / "quality.json").write_text(json.dumps(q))
     assert modulation_info.main([str(model), "--quality", str(tmp_path), "--write"]) == 0
     assert read_manifest(model).modulation["styles"] == {}  # "violin" is no trill by name
+    raw = json.loads((model / "manifest.json").read_text())
+    raw["modulation"]["styles"]["flute"] = {"kind": "vibrato", "depth_cents": 9.0, "rate_hz": 5.0}
+    (model / "manifest.json").write_text(json.dumps(raw))
+    q["styles"]["violin-trill"] = q["styles"].pop("violin")
+    q["styles"]["cello"] = q["styles"].pop("violin-trill")  # no modulation by name: not added
+    (tmp_path / "quality.json").write_text(json.dumps(q))
+    assert modulation_info.main([str(model), "--quality", str(tmp_path), "--write"]) == 0
+    assert read_manifest(model).modulation["styles"] == {  # a style already there keeps its
+        "flute": {"kind": "vibrato", "depth_cents": 9.0, "rate_hz": 5.0}}  # entry
     assert modulation_info.main([str(model), "--quality", str(tmp_path / "none.json")]) == 2
     assert "cannot read a bench quality result" in capsys.readouterr().err
