@@ -81,7 +81,7 @@ def mixed_curve(
         return None
     out = None
     for wi, m in zip(w / total, mods, strict=True):
-        if m is None or wi < 1e-3 or m.depth_cents <= 0:
+        if m is None or wi < 1e-3 or m.depth_cents == 0:
             continue
         c = wi * m.curve(n, sample_rate)
         out = c if out is None else out + c

@@ -76,6 +76,8 @@ def test_a_glide_slides_onto_the_note() -> None:
     assert valid == SR  # below the note it reads slower: nothing runs out
     cents = _cents_track(y, 440.0)
     assert cents[:5].mean() < -180 and abs(cents[-100:]).max() < 1.0
+    mixed = mixed_curve([1.0], [m], SR, SR)  # a glide starts below the note: negative depth
+    assert mixed is not None and mixed[0] == -200.0
 
 
 def test_a_bad_table_is_refused() -> None:
