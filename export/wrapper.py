@@ -23,7 +23,10 @@ from models.wae.encoder import Encoder
 from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES
 from realtime.manifest import ENCODER_INPUT, ENCODER_OUTPUT, SYNTH_OUTPUT, condition_layout
 
-FIRST_AUDIO_MS = 100.0  # the fast-start head renders at least this much audio
+# The fast-start head renders at least this much audio: long enough that the whole note,
+# rendered on a second thread, comes before it runs out at 32 notes/s on 2 busy cores
+# (with 100 ms, 3-54 notes a minute ran out; docs/REALTIME.md).
+FIRST_AUDIO_MS = 200.0
 
 
 Vocoder = MCNN | HarmonicNoiseVocoder
@@ -96,7 +99,8 @@ class EncoderWrapper(nn.Module):
 
 
 def head_frames(sample_rate: int, hop: int, n_frames: int) -> int:
-    """Frames whose audio covers the first 100 ms (9 at 22,050 Hz, hop 256: 104 ms)."""
+    """Frames whose audio covers the first ``FIRST_AUDIO_MS`` (18 at 22,050 Hz, hop 256:
+    209 ms)."""
     return min(n_frames, math.ceil(FIRST_AUDIO_MS / 1000.0 * sample_rate / hop))
 
 
