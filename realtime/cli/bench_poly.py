@@ -71,6 +71,14 @@ def parser(prog: str) -> argparse.ArgumentParser:
     return ap
 
 
+def _headroom(s: dict[str, Any]) -> float:
+    """The worst block against its period, of the callback that has the deadline."""
+    native = s.get("native_callback_worst_ms")
+    if native is None:
+        return float(s["callback_worst_budget"])
+    return float(native) / (1e3 * int(s["blocksize"]) / int(s["samplerate"]))
+
+
 def play(
     engine: Engine,
     rate: float,
@@ -87,6 +95,9 @@ def play(
     notes = note_choices(engine.renderer, n, rng)
     lengths = rng.uniform(0.15, 1.0, size=n)
     engine.meter.reset()
+    reset_native = getattr(engine.output, "reset_worst", None)
+    if reset_native is not None:  # jack-ring: its native callback's worst, this run only
+        reset_native()
     start = time.perf_counter()
     for i, ((pitch, velocity), length) in enumerate(zip(notes, lengths, strict=True)):
         due = start + i / rate
@@ -119,7 +130,9 @@ def play(
         "ok": s["underflows"] == 0 and kept_up and s["starved"] == 0,
         "callback_worst_ms": s["callback_worst_ms"],
         "callback_worst_budget": s["callback_worst_budget"],
-        "headroom_ok": s["callback_worst_budget"] <= HEADROOM,
+        # jack-ring: the deadline is the native callback's; the mixer thread may run late
+        "native_callback_worst_ms": s["native_callback_worst_ms"],
+        "headroom_ok": _headroom(s) <= HEADROOM,
         "callback_gap_max_ms": s["callback_gap_max_ms"],
         "callback_wait_max_ms": s["callback_wait_max_ms"],
         "stalls": s["stalls"],

@@ -361,6 +361,8 @@ class Engine:
                 "jack_error": out.jack_error if out is not None else None,
                 "audio_events": list(self.audio_events),
                 "realtime_thread": out.realtime_thread if out is not None else None,
+                # jack-ring: the native callback's longest run (the real-time deadline's)
+                "native_callback_worst_ms": getattr(out, "native_worst_ms", None),
                 "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
                 "samplerate": self.config.sample_rate,

@@ -66,6 +66,7 @@ class RingOutput:
         self.server_realtime: bool | None = None
         self.underflows = 0  # cycles the native callback found the ring short
         self.xruns = 0
+        self.native_worst_ms = 0.0  # the longest native callback since reset_worst()
         self._latency_frames = 0
 
     # --- life cycle ------------------------------------------------------------------------
@@ -128,6 +129,13 @@ class RingOutput:
     def channels(self) -> int:
         return self.config.channels
 
+    def reset_worst(self) -> None:
+        """Start measuring the native callback's longest run again (a benchmark's run)."""
+        ring = self._ring
+        if ring is not None:
+            ring.reset_worst()
+        self.native_worst_ms = 0.0
+
     # --- the filler thread ---------------------------------------------------------------------
     def _run(self) -> None:
         self.realtime_thread = realtime(self.config.rt_priority)
@@ -160,6 +168,7 @@ class RingOutput:
             underflow = counts.underflows - seen_under  # short cycles since the last block
             seen_under = counts.underflows
             self.underflows, self.xruns = counts.underflows, counts.xruns
+            self.native_worst_ms = counts.worst_ms
             while ring.fill() + block <= target:
                 frame, t = ring.clock()
                 out = ring.block(block)

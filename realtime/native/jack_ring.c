@@ -34,6 +34,7 @@ typedef struct {
     _Atomic uint64_t short_frames;
     _Atomic uint64_t xruns;       /* the server's own xrun reports */
     _Atomic int shutdown;         /* the server went away */
+    _Atomic uint64_t worst_ns;    /* the longest process callback since the last reset */
     /* the device clock, as a seqlock: read_pos at the start of the latest cycle and the
        CLOCK_MONOTONIC time (Python's perf_counter) the callback started */
     _Atomic uint32_t seq;
@@ -76,6 +77,9 @@ static int process(jack_nframes_t n, void *arg) {
     atomic_store_explicit(&r->read_pos, rd + take, memory_order_release);
     atomic_fetch_add_explicit(&r->cycles, 1, memory_order_relaxed);
     sem_post(&r->cycle);
+    uint64_t took = (uint64_t)((now_s() - t) * 1e9);
+    if (took > atomic_load_explicit(&r->worst_ns, memory_order_relaxed))
+        atomic_store_explicit(&r->worst_ns, took, memory_order_relaxed);  /* one writer */
     return 0;
 }
 
@@ -197,14 +201,17 @@ void wf_clock(wf_ring *r, uint64_t *frame, double *t) {
     } while (s0 != s1 || (s0 & 1));
 }
 
-/* counters: cycles, underflows, short frames, xruns, shutdown */
+/* counters: cycles, underflows, short frames, xruns, shutdown, worst callback (ns) */
 void wf_counters(wf_ring *r, uint64_t *out) {
     out[0] = atomic_load(&r->cycles);
     out[1] = atomic_load(&r->underflows);
     out[2] = atomic_load(&r->short_frames);
     out[3] = atomic_load(&r->xruns);
     out[4] = (uint64_t)atomic_load(&r->shutdown);
+    out[5] = atomic_load(&r->worst_ns);
 }
+
+void wf_reset_worst(wf_ring *r) { atomic_store(&r->worst_ns, 0); }
 
 uint32_t wf_sample_rate(wf_ring *r) { return jack_get_sample_rate(r->client); }
 uint32_t wf_buffer_size(wf_ring *r) { return jack_get_buffer_size(r->client); }

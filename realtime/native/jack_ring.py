@@ -54,6 +54,7 @@ def _load() -> ctypes.CDLL:
         "wf_wait": ([p, ctypes.c_double], ctypes.c_int),
         "wf_clock": ([p, ctypes.POINTER(u64), ctypes.POINTER(ctypes.c_double)], None),
         "wf_counters": ([p, ctypes.POINTER(u64)], None),
+        "wf_reset_worst": ([p], None),
         "wf_sample_rate": ([p], u32),
         "wf_buffer_size": ([p], u32),
         "wf_is_realtime": ([p], ctypes.c_int),
@@ -75,6 +76,7 @@ class RingCounters:
     short_frames: int
     xruns: int  # the server's own reports
     shutdown: bool  # the server went away
+    worst_ms: float  # the longest native callback since the last reset_worst()
 
 
 class JackRing:
@@ -98,7 +100,7 @@ class JackRing:
         self.name = (lib.wf_client_name(self._h) or b"").decode()
         self._frame = ctypes.c_uint64()
         self._time = ctypes.c_double()
-        self._counts = (ctypes.c_uint64 * 5)()
+        self._counts = (ctypes.c_uint64 * 6)()
 
     @property
     def ports(self) -> list[str]:
@@ -129,7 +131,10 @@ class JackRing:
     def counters(self) -> RingCounters:
         self._lib.wf_counters(self._h, self._counts)
         c = self._counts
-        return RingCounters(int(c[0]), int(c[1]), int(c[2]), int(c[3]), bool(c[4]))
+        return RingCounters(int(c[0]), int(c[1]), int(c[2]), int(c[3]), bool(c[4]), c[5] / 1e6)
+
+    def reset_worst(self) -> None:
+        self._lib.wf_reset_worst(self._h)
 
     def port_latency_frames(self) -> int:
         return int(self._lib.wf_port_latency(self._h))

@@ -46,6 +46,8 @@ def test_the_callback_plays_what_was_written_and_counts_short_cycles() -> None:
         assert after.cycles - before.cycles >= 10
         assert after.underflows - before.underflows >= after.cycles - before.cycles - 4
         assert after.short_frames > 0 and not after.shutdown
+        period_ms = 1e3 * block / ring.sample_rate
+        assert 0 < after.worst_ms < period_ms  # it only copies: far inside its deadline
     finally:
         ring.close()
 
@@ -68,6 +70,7 @@ def test_engine_plays_through_the_ring_and_reports_it() -> None:
         eng.stop()
     assert s["running"] and s["device"] == "JACK (waefader)" and s["notes_started"] == 6, s
     assert s["jack_ports"] == ["waefader:out_1", "waefader:out_2"]
+    assert 0 < s["native_callback_worst_ms"] < 256 / 48  # the deadline's callback: C, short
     block_ms = 256 / 48000 * 1e3
     # a note is mixed into the block that plays ring_blocks (2) periods after the current
     # cycle: its latency is 1-3 periods (+ the render), where PortAudio's is 0-1
