@@ -67,7 +67,10 @@ class RingOutput:
         self.underflows = 0  # cycles the native callback found the ring short
         self.xruns = 0
         self.native_worst_ms = 0.0  # the longest native callback since reset_worst()
-        self._latency_frames = 0
+        # Read by the filler thread only, which alone touches the native client (a reader
+        # calling into it could meet a client the filler just closed after a server loss).
+        self._latency_frames = 0  # JACK's playback latency after our ports, as it says now
+        self._reset_worst = False
 
     # --- life cycle ------------------------------------------------------------------------
     def open(self) -> None:
@@ -101,7 +104,6 @@ class RingOutput:
         self.device = RingDevice(f"JACK ({ring.name})")
         self.jack_ports = ring.ports
         self.server_realtime = ring.server_realtime
-        self._latency_frames = ring.port_latency_frames()
         return ring
 
     def close(self) -> None:
@@ -119,7 +121,9 @@ class RingOutput:
         """The server's playback latency after the native callback takes a block (the ring's
         depth is already in the engine's trigger-to-onset figure: its clock is the
         callback's)."""
-        return None if self._ring is None else self._latency_frames / self.config.sample_rate * 1e3
+        if self._ring is None:
+            return None
+        return self._latency_frames / self.config.sample_rate * 1e3
 
     @property
     def blocksize(self) -> int:
@@ -130,10 +134,9 @@ class RingOutput:
         return self.config.channels
 
     def reset_worst(self) -> None:
-        """Start measuring the native callback's longest run again (a benchmark's run)."""
-        ring = self._ring
-        if ring is not None:
-            ring.reset_worst()
+        """Start measuring the native callback's longest run again (a benchmark's run); the
+        filler thread does it at its next wake-up."""
+        self._reset_worst = True
         self.native_worst_ms = 0.0
 
     # --- the filler thread ---------------------------------------------------------------------
@@ -164,7 +167,11 @@ class RingOutput:
                     return False
                 continue
             quiet_since = now
+            if self._reset_worst:
+                self._reset_worst = False
+                ring.reset_worst()
             counts = ring.counters()
+            self._latency_frames = ring.port_latency_frames()  # JACK updates it on new links
             underflow = counts.underflows - seen_under  # short cycles since the last block
             seen_under = counts.underflows
             self.underflows, self.xruns = counts.underflows, counts.xruns
@@ -185,9 +192,9 @@ class RingOutput:
         self.error = "audio device lost; retrying"
         self._report(f"audio device lost: {self.device.name if self.device else 'JACK'}; "
                      "notes are dropped, reconnecting")  # fmt: skip
+        self._ring = None
         with contextlib.suppress(Exception):
             ring.close()
-        self._ring = None
 
     def _retry(self) -> None:
         time.sleep(RETRY_S)

@@ -75,7 +75,9 @@ def test_engine_plays_through_the_ring_and_reports_it() -> None:
     # a note is mixed into the block that plays ring_blocks (2) periods after the current
     # cycle: its latency is 1-3 periods (+ the render), where PortAudio's is 0-1
     assert block_ms <= s["latency_ms_p50"] <= 3 * block_ms + 8.0, s
-    assert s["device_latency_ms"] > 0  # JACK's own, after the ring
+    # JACK's own, after the ring: the server's figure (it may still read 0 until the server
+    # has recomputed its latencies after the connection)
+    assert s["device_latency_ms"] is not None and s["device_latency_ms"] >= 0
 
 
 def test_a_bad_configuration_says_what_is_wrong() -> None:
