@@ -239,6 +239,8 @@ class AudioClock:
         # the device time of the last marked block's first frame: its slot on the device's
         # schedule, not the (possibly late) time its callback ran
         self.block_time = 0.0
+        self._origin = 0.0  # perf_counter time of device frame 0, from the last mark
+        self._saved = np.zeros(self.RECENT, np.float64)  # scratch of _catch_up
 
     def mark(self, frame: int, t: float) -> None:
         block = frame - self._last_frame
@@ -247,39 +249,44 @@ class AudioClock:
         self._frames[i] = frame + self.skipped
         self._times[i] = t
         self._count += 1
-        if self._count > 2 * self.RECENT and block > 0:
-            self._catch_up(block)
-        self.block_time = self._lower_envelope() + (frame + self.skipped) / self.sample_rate
+        off = self._fill_offsets()
+        if self._count > 2 * self.RECENT and block > 0 and self._catch_up(block, off):
+            off = self._fill_offsets()  # the recent frames moved
+        # the earliest-looking offset: the device's own schedule, free of wake-up delays
+        self._origin = float(off.min())
+        self.block_time = self._origin + (frame + self.skipped) / self.sample_rate
 
-    def _lower_envelope(self) -> float:
-        """The earliest-looking ``time - device frame / rate`` of the ring: the device's own
-        schedule, free of the callbacks' wake-up delays (preallocated scratch)."""
+    def _fill_offsets(self) -> np.ndarray:
+        """``time - device frame / rate`` of every marked callback in the ring, into the
+        preallocated scratch."""
         n = min(self._count, self.SIZE)
         off = self._offsets[:n]
         np.divide(self._frames[:n], self.sample_rate, out=off)
         np.subtract(self._times[:n], off, out=off)
-        return float(off.min())
+        return off
 
-    def _catch_up(self, block: int) -> None:
-        """Count the frames an xrun skipped when the last RECENT callbacks all came late.
-        The skip is measured, not rounded to blocks: a stalled server (or an ALSA
-        underrun) restarts off the old block grid."""
-        n = min(self._count, self.SIZE)
-        off = self._offsets[:n]
-        np.divide(self._frames[:n], self.sample_rate, out=off)
-        np.subtract(self._times[:n], off, out=off)
+    def _catch_up(self, block: int, off: np.ndarray) -> bool:
+        """Count the frames an xrun skipped when the last RECENT callbacks all came late
+        (``off``: the ring's offsets, left as they were); True when it re-anchored. The skip
+        is measured, not rounded to blocks: a stalled server (or an ALSA underrun) restarts
+        off the old block grid."""
         newest = (self._count - 1) % self.SIZE
         recent = [(newest - k) % self.SIZE for k in range(self.RECENT)]
         late = min(off[j] for j in recent)
-        for j in recent:
+        for k, j in enumerate(recent):  # the earliest of the others, without the recent
+            self._saved[k] = off[j]
             off[j] = np.inf
         gap = (late - off.min()) * self.sample_rate  # frames, a float: no new int each call
-        if gap * 4 >= 3 * block:  # all of them at least 3/4 of a block late
-            shift = int(gap + 0.5)
-            self.skipped += shift
-            for j in recent:
-                self._frames[j] += shift
-            self.skips += 1
+        for k, j in enumerate(recent):
+            off[j] = self._saved[k]
+        if gap * 4 < 3 * block:  # not all of them at least 3/4 of a block late
+            return False
+        shift = int(gap + 0.5)
+        self.skipped += shift
+        for j in recent:
+            self._frames[j] += shift
+        self.skips += 1
+        return True
 
     def reset(self) -> None:
         self._count = 0
@@ -291,12 +298,9 @@ class AudioClock:
         return self._count > 0
 
     def origin(self) -> float | None:
-        """perf_counter time of device frame 0 (None before the first callback)."""
-        n = min(self._count, self.SIZE)
-        if n == 0:
-            return None
-        offsets = self._times[:n] - self._frames[:n] / self.sample_rate
-        return float(offsets.min())
+        """perf_counter time of device frame 0 (None before the first callback), as the
+        last mark found it."""
+        return None if self._count == 0 else self._origin
 
     def frame_at(self, t: float) -> int | None:
         """The stream frame that sounds at ``t`` (as the device stands now)."""

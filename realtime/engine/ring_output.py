@@ -34,6 +34,7 @@ Process = Callable[[np.ndarray, int, float], None]  # (block (F, C), short cycle
 
 RETRY_S = 1.0
 SILENT_S = 1.0  # no server cycle for this long: the server is gone
+LATENCY_EVERY = 64  # cycles between two readings of JACK's playback latency
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,8 @@ class RingOutput:
                 self._reset_worst = False
                 ring.reset_worst()
             counts = ring.counters()
-            self._latency_frames = ring.port_latency_frames()  # JACK updates it on new links
+            if counts.cycles % LATENCY_EVERY == 1:  # JACK updates it when links change
+                self._latency_frames = ring.port_latency_frames()
             underflow = counts.underflows - seen_under  # short cycles since the last block
             seen_under = counts.underflows
             self.underflows, self.xruns = counts.underflows, counts.xruns
