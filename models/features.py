@@ -7,6 +7,8 @@ Shapes: ``(B, note_samples)`` -> ``(B, n_mels, n_frames)``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 from torch import nn
@@ -51,4 +53,5 @@ class LogMel(nn.Module):
 def feature_to_amplitude(feat: torch.Tensor, cfg: FeatureConfig) -> torch.Tensor:
     """Inverse of the log scaling: features -> linear Mel magnitudes."""
     db = feat * cfg.db_range + cfg.db_floor
-    return torch.pow(10.0, db / 20.0)
+    # exp, not pow(10, .): the same values, and onnxruntime's Pow is several times slower.
+    return torch.exp(db * (math.log(10.0) / 20.0))

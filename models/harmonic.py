@@ -44,6 +44,8 @@ INTER_WEIGHT = 0.5  # penalty at the half-way positions (h - 1/2) f0
 # Candidates kept around a known pitch: wider than a trill or a vibrato, narrower than the
 # fifth (3/2 f0) and the octave that a harmonic template confuses with f0.
 PITCH_WINDOW = 5.0
+# Points per cycle of the partials' wavetables (see :func:`additive`).
+TABLE_SIZE = 2048
 
 
 def mel_edges(cfg: FeatureConfig) -> np.ndarray:
@@ -92,46 +94,66 @@ def phase_quanta(cfg: FeatureConfig) -> float:
     return float(2 ** (24 - int(np.ceil(np.log2(most)))))
 
 
-def additive(f0: torch.Tensor, a: torch.Tensor, hop: int, sr: float, quanta: float) -> torch.Tensor:
-    """Phase-continuous partials: pitch ``f0 (B, T)`` Hz and amplitudes ``a (B, K, T)`` of
-    partials 1..K -> ``(B, T * hop)``; every partial starts at phase 0 on the first sample."""
-    B, partials, T = a.shape
-    # Frame t covers samples [t*hop, (t+1)*hop); values interpolate towards frame t+1.
+def sine_table(partials: int, size: int = TABLE_SIZE) -> np.ndarray:
+    """``(K, size + 1)``: one cycle of ``sin(2 pi k x)`` for partials k = 1..K at ``size``
+    points, the first point repeated at the end (interpolation never wraps)."""
+    x = np.arange(size + 1, dtype=np.float64) / size
+    k = np.arange(1, partials + 1, dtype=np.float64)[:, None]
+    return np.sin(2.0 * np.pi * k * x).astype(np.float32)
+
+
+def frame_phase(f0: torch.Tensor, hop: int, sr: float, quanta: float) -> torch.Tensor:
+    """The fundamental's phase in cycles, wrapped to [0, 1), of every sample ``(B, T, hop)``
+    for pitch ``f0 (B, T)`` Hz, starting at 0 on the first sample; the pitch moves linearly
+    from frame t to frame t + 1 (frame t covers samples [t * hop, (t + 1) * hop))."""
     f_next = torch.cat([f0[:, 1:], f0[:, -1:]], dim=1)
-    a_next = torch.cat([a[..., 1:], a[..., -1:]], dim=2)
-    j = torch.arange(hop, dtype=a.dtype, device=a.device) / hop  # (hop,)
-    # Phase in cycles: start of each frame (a running sum, wrapped) + the in-frame ramp.
-    # The cycles per frame are snapped to multiples of a power of two small enough that
-    # every partial sum is exact in float32: the running sum is then the same whatever
-    # the summation order (torch and onnxruntime agree bit for bit) instead of drifting
-    # by rounding over the note. The ramp is rescaled to end on the snapped value, so the
-    # phase stays continuous; the pitch moves by less than 0.05 Hz.
+    j = torch.arange(hop, dtype=f0.dtype, device=f0.device) / hop  # (hop,)
+    # A running sum over frames (wrapped) + the in-frame ramp. The cycles per frame are
+    # snapped to multiples of a power of two small enough that every partial sum is exact
+    # in float32: the running sum is then the same whatever the summation order (torch and
+    # onnxruntime agree bit for bit) instead of drifting by rounding over the note. The ramp
+    # is rescaled to end on the snapped value, so the phase stays continuous; the pitch
+    # moves by less than 0.05 Hz.
     exact = (f0 + f_next) * (0.5 * hop / sr)  # cycles advanced over frame t
     per_frame = torch.round(exact * quanta) / quanta
     start = torch.cumsum(per_frame, dim=1) - per_frame
     start = start - start.floor()
     ramp = (f0.unsqueeze(-1) * j + 0.5 * (f_next - f0).unsqueeze(-1) * j * j) * (hop / sr)
     ramp = ramp * (per_frame / exact.clamp_min(1e-9)).unsqueeze(-1)
-    phase = start.unsqueeze(-1) + ramp  # (B, T, hop)
-    theta = (2.0 * np.pi) * (phase - phase.floor())
-    # Partials by the Chebyshev recurrence sin(k x) = 2 cos(x) sin((k-1) x) - sin((k-2) x):
-    # a few multiply-adds per partial instead of one sin each (3x faster on one core).
-    # Amplitudes move linearly from frame t to t+1: sum a_k s_k + j * sum (da_k) s_k.
-    a_t = a.transpose(1, 2).unsqueeze(-1)  # (B, T, K, 1)
-    da_t = (a_next - a).transpose(1, 2).unsqueeze(-1)
-    two_cos = 2.0 * torch.cos(theta)
-    s_prev = torch.sin(theta)  # sin(1 x); sin(2 x) = 2 cos(x) sin(x) (sin(0 x) = 0)
-    s_cur = two_cos * s_prev
-    acc, acc_d = a_t[:, :, 0] * s_prev, da_t[:, :, 0] * s_prev
-    if partials > 1:
-        acc = acc + a_t[:, :, 1] * s_cur
-        acc_d = acc_d + da_t[:, :, 1] * s_cur
-    for k in range(2, partials):
-        s_prev, s_cur = s_cur, two_cos * s_cur - s_prev
-        acc = acc + a_t[:, :, k] * s_cur
-        acc_d = acc_d + da_t[:, :, k] * s_cur
-    wave = acc + j * acc_d  # (B, T, hop)
-    return wave.reshape(B, T * hop)
+    phase = start.unsqueeze(-1) + ramp
+    return phase - phase.floor()
+
+
+def additive(
+    f0: torch.Tensor, a: torch.Tensor, hop: int, sr: float, quanta: float, sines: torch.Tensor
+) -> torch.Tensor:
+    """Phase-continuous partials: pitch ``f0 (B, T)`` Hz and amplitudes ``a (B, K, T)`` of
+    partials 1..K -> ``(B, T * hop)``, ``sum_k a_k sin(2 pi k phase)`` with the phase of
+    :func:`frame_phase` and amplitudes moving linearly from frame t to t + 1.
+    ``sines``: :func:`sine_table` for at least K partials."""
+    B, partials, T = a.shape
+    # Every partial is a whole multiple of one phase, so a frame's sum of partials is one
+    # periodic waveform: a wavetable per frame (one matrix product), read at the phase.
+    # Amplitudes move linearly from frame t to t+1, and so does the sum: the sample is
+    # table_t + j * (table_t+1 - table_t) at its phase. The same sound as summing
+    # sinusoids (the tables' linear interpolation is off by (2 pi k / size)^2 / 8 of
+    # partial k: -42 dB at k = 80, -66 dB at k = 20), at a tenth of the cost on one core.
+    size = sines.shape[1] - 1
+    tables = torch.matmul(a.transpose(1, 2), sines[:partials])  # (B, T, size + 1)
+    tables = torch.cat([tables, tables[:, -1:]], dim=1).reshape(B, (T + 1) * (size + 1))
+    pos = frame_phase(f0, hop, sr, quanta) * size
+    i0 = pos.floor().clamp(0.0, size - 1.0)
+    frac = (pos - i0).reshape(B, T * hop)
+    row = torch.arange(T, device=a.device).view(1, T, 1) * (size + 1)
+    idx = (i0.long() + row).reshape(B, T * hop)
+
+    def read(at: torch.Tensor) -> torch.Tensor:
+        lo, hi = tables.gather(1, at), tables.gather(1, at + 1)
+        return lo + frac * (hi - lo)
+
+    now, nxt = read(idx), read(idx + (size + 1))
+    j = (torch.arange(hop, dtype=a.dtype, device=a.device) / hop).repeat(T).view(1, T * hop)
+    return now + j * (nxt - now)
 
 
 class HarmonicSource(nn.Module):
@@ -148,6 +170,7 @@ class HarmonicSource(nn.Module):
     grid: torch.Tensor
     width: torch.Tensor
     k: torch.Tensor
+    sines: torch.Tensor
 
     def __init__(self, cfg: FeatureConfig, partials: int, gain_hidden: int = 64) -> None:
         super().__init__()
@@ -176,6 +199,8 @@ class HarmonicSource(nn.Module):
         self.register_buffer(
             "k", torch.arange(1, partials + 1, dtype=torch.float32).view(1, -1, 1), persistent=False
         )
+        # Not persistent: rebuilt here, so checkpoints from before the tables still load.
+        self.register_buffer("sines", torch.from_numpy(sine_table(partials)), persistent=False)
 
     def f0(self, amp: torch.Tensor, pitch: torch.Tensor | None = None) -> torch.Tensor:
         """Pitch per frame in Hz, ``(B, T)``, from linear Mel magnitudes ``(B, n_mels, T)``.
@@ -231,4 +256,4 @@ class HarmonicSource(nn.Module):
         freqs = self.k * f0.unsqueeze(1)  # (B, K, T)
         a = self.amplitudes(amp, freqs, f0)
         a = a * torch.exp(self.gain(features))
-        return additive(f0, a, hop, sr, self.quanta)
+        return additive(f0, a, hop, sr, self.quanta, self.sines)

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.harmonic import additive, phase_quanta
+from models.harmonic import additive, phase_quanta, sine_table
 from realtime.dsp.features import FeatureConfig, mel_filterbank, mel_magnitude
 
 NOISE_SEED = 20191202
@@ -73,6 +73,7 @@ class HarmonicNoiseVocoder(nn.Module):
 
     basis: torch.Tensor
     inv_gain: torch.Tensor
+    sines: torch.Tensor
 
     def __init__(self, cfg: HpnConfig) -> None:
         super().__init__()
@@ -82,7 +83,10 @@ class HarmonicNoiseVocoder(nn.Module):
         self.quanta = phase_quanta(f)
         basis, gain = noise_bank(cfg)
         # Persistent: exported as an initializer (weight compression applies to it).
-        self.register_buffer("basis", torch.from_numpy(basis))
+        # Laid out per frame, (T, bands, hop): a frame's noise is one small matrix product.
+        per_frame = basis.reshape(cfg.bands, f.n_frames, f.hop).transpose(1, 0, 2)
+        self.register_buffer("basis", torch.from_numpy(np.ascontiguousarray(per_frame)))
+        self.register_buffer("sines", torch.from_numpy(sine_table(cfg.partials)), persistent=False)
         self.register_buffer("inv_gain", torch.from_numpy(1.0 / gain).view(1, -1, 1))
 
     def lookahead_frames(self) -> int:
@@ -91,15 +95,18 @@ class HarmonicNoiseVocoder(nn.Module):
 
     def forward(self, f0: torch.Tensor, amp: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
         B, _, T = amp.shape
-        wave = additive(f0, amp, self.hop, self.sample_rate, self.quanta)
+        wave = additive(f0, amp, self.hop, self.sample_rate, self.quanta, self.sines)
         # each band's level: the mean over its Mel bands of floor / that band's own reading
         per = self.cfg.features.n_mels // self.cfg.bands
         level = (noise * self.inv_gain).view(B, self.cfg.bands, per, T).mean(dim=2)  # (B, N, T)
         nxt = torch.cat([level[..., 1:], level[..., -1:]], dim=2)
+        # Levels move linearly from frame t to t+1: per frame, sum_b level_b * noise_b plus
+        # j * sum_b (next - level)_b * noise_b, two (1, N) x (N, hop) products per frame.
+        # (T, N, hop); sliced only for a head (a slice of the whole copies it: 1 ms)
+        basis = self.basis if T == self.basis.shape[0] else self.basis[:T]
+        flat = torch.matmul(level.transpose(1, 2).unsqueeze(2), basis)  # (B, T, 1, hop)
+        slope = torch.matmul((nxt - level).transpose(1, 2).unsqueeze(2), basis)
         j = torch.arange(self.hop, dtype=amp.dtype, device=amp.device) / self.hop
-        env = level.unsqueeze(-1) + (nxt - level).unsqueeze(-1) * j  # (B, N, T, hop)
-        env = env.reshape(B, self.cfg.bands, T * self.hop)
-        n = T * self.hop
-        noise_wave = (env * self.basis[:, :n]).sum(dim=1)
+        noise_wave = (flat + slope * j).reshape(B, T * self.hop)
         out: torch.Tensor = wave + noise_wave
         return out
