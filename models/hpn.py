@@ -103,7 +103,7 @@ class HarmonicNoiseVocoder(nn.Module):
         # Levels move linearly from frame t to t+1: per frame, sum_b level_b * noise_b plus
         # j * sum_b (next - level)_b * noise_b, two (1, N) x (N, hop) products per frame.
         # (T, N, hop); sliced only for a head (a slice of the whole copies it: 1 ms)
-        basis = self.basis if T == self.basis.shape[0] else self.basis[:T]
+        basis = self.basis if self.basis.shape[0] == T else self.basis[:T]
         flat = torch.matmul(level.transpose(1, 2).unsqueeze(2), basis)  # (B, T, 1, hop)
         slope = torch.matmul((nxt - level).transpose(1, 2).unsqueeze(2), basis)
         j = torch.arange(self.hop, dtype=amp.dtype, device=amp.device) / self.hop

@@ -1,6 +1,7 @@
 """``waefader dataset``: build the default corpus, import a library, show a card, check GLA.
 
-waefader dataset build --out DIR [--small] [--set timbre|violin|all] [--preset default|paper]
+waefader dataset build --out DIR [--small] [--set timbre|violin|all]
+                       [--preset default|paper|fullband]
 waefader dataset import SRC --out DIR [--format auto|csv|sol|nsynth] [--styles-from COL]
                         [--overwrite]
 waefader dataset info DIR [--json]
@@ -16,8 +17,19 @@ import time
 from pathlib import Path
 
 from models.data.errors import DatasetError
+from realtime.dsp.features import PRESETS
 
 EXIT_USER_ERROR = 2
+
+
+def _add_preset(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--preset",
+        default="default",
+        choices=tuple(PRESETS),
+        help="feature preset: default (22,050 Hz), paper (500 Mel bands), fullband "
+        "(44,100 Hz, Mel up to 22,050 Hz); docs/FEATURES.md (default: default)",
+    )
 
 
 def _parser(prog: str) -> argparse.ArgumentParser:
@@ -36,12 +48,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         dest="which",
         help="timbre: 12 GM instruments; violin: 10 violin articulations; all: both (default)",
     )
-    b.add_argument(
-        "--preset",
-        default="default",
-        choices=("default", "paper"),
-        help="feature preset (default: default)",
-    )
+    _add_preset(b)
     b.add_argument("--soundfont", type=Path, help="a GM .sf2 (default: Debian's FluidR3_GM)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -67,12 +74,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
         metavar="COLUMN",
         help="comma-separated column(s)/field(s) that make the style (see docs/DATASET.md)",
     )
-    i.add_argument(
-        "--preset",
-        default="default",
-        choices=("default", "paper"),
-        help="feature preset (default: default)",
-    )
+    _add_preset(i)
     i.add_argument("--json", action="store_true", help="print the import report as JSON")
     i.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -36,7 +36,7 @@ SOUNDFONT_CANDIDATES = (
 )
 INSTALL_HINT = "sudo apt-get install --no-install-recommends fluid-soundfont-gm"
 BLOCK = 64  # FluidSynth's internal block: events take effect on this grid.
-RESET_LIMIT_BLOCKS = 2000  # ~5.8 s at 22 kHz: far longer than any voice takes to die.
+RESET_LIMIT_S = 6.0  # far longer than any voice takes to die (a time: blocks scale with the rate)
 
 
 class SoundfontMissing(DatasetError):
@@ -117,6 +117,7 @@ class NoteSynth:
         if self._write is None:
             raise SoundfontMissing("this FluidSynth library has no fluid_synth_write_float")
         self._scratch = np.zeros((2, BLOCK), dtype=np.float32)
+        self._reset_blocks = int(np.ceil(RESET_LIMIT_S * sample_rate / BLOCK))
         # The very first block a FluidSynth instance renders differs slightly from later
         # ones (one-time initial state); burn it so every note renders the same.
         self.render([Event(0, "on", 60, 1)], BLOCK)
@@ -140,7 +141,7 @@ class NoteSynth:
         """Silence and reset everything (controllers, bend, programs); pull until no voice
         sounds, in whole blocks so the next note starts on the block grid."""
         self._synth.system_reset()
-        for _ in range(RESET_LIMIT_BLOCKS):
+        for _ in range(self._reset_blocks):
             self._pull(self._scratch[0, :BLOCK], self._scratch[1, :BLOCK])
             if self._synth.get_active_voice_count() == 0:
                 return

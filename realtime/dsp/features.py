@@ -58,6 +58,10 @@ PRESETS: dict[str, FeatureConfig] = {
     "default": FeatureConfig(),
     # The paper's exact settings (Bitton et al. 2019, section 4.1).
     "paper": FeatureConfig(n_mels=500),
+    # Full band for libraries with air above 11 kHz: 44.1 kHz, everything in time doubled
+    # (the same 93 ms window, 11.6 ms frames and 1.49 s notes, so the same decoder shape),
+    # 256 Mel bands up to 22,050 Hz (docs/FEATURES.md).
+    "fullband": FeatureConfig(sample_rate=44100, n_fft=4096, hop=512, fmax=22050.0),
 }
 
 
