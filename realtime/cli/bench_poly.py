@@ -98,6 +98,7 @@ def play(
     reset_native = getattr(engine.output, "reset_worst", None)
     if reset_native is not None:  # jack-ring: its native callback's worst, this run only
         reset_native()
+    xruns_before = getattr(engine.output, "xruns", None)
     start = time.perf_counter()
     for i, ((pitch, velocity), length) in enumerate(zip(notes, lengths, strict=True)):
         due = start + i / rate
@@ -107,6 +108,7 @@ def play(
     engine.wait_idle(2.0)
     time.sleep(0.1)
     s = engine.stats()
+    xruns_after = getattr(engine.output, "xruns", None)
     stolen = steal.rows() if steal is not None else None
     timing = engine.meter.timing_report(start, stolen)
     kept_up = s["notes_started"] >= n and (s["latency_ms_p99"] or 0.0) <= KEEP_UP_MS
@@ -132,6 +134,11 @@ def play(
         "callback_worst_budget": s["callback_worst_budget"],
         # jack-ring: the deadline is the native callback's; the mixer thread may run late
         "native_callback_worst_ms": s["native_callback_worst_ms"],
+        # jack-ring: cycles the whole JACK graph missed (the server's xrun reports; PortAudio
+        # counts those among its device underflows, the ring only where it ran dry)
+        "server_xruns": (
+            None if xruns_before is None or xruns_after is None else xruns_after - xruns_before
+        ),
         "headroom_ok": _headroom(s) <= HEADROOM,
         "callback_gap_max_ms": s["callback_gap_max_ms"],
         "callback_wait_max_ms": s["callback_wait_max_ms"],

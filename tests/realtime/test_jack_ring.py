@@ -74,6 +74,7 @@ def test_engine_plays_through_the_ring_and_reports_it() -> None:
     assert s["running"] and s["device"] == f"JACK ({name})" and s["notes_started"] == 6, s
     assert s["jack_ports"] == [f"{name}:out_1", f"{name}:out_2"]
     assert 0 < s["native_callback_worst_ms"] < 256 / 48  # the deadline's callback: C, short
+    assert isinstance(s["server_xruns"], int) and s["server_xruns"] >= 0  # reported apart
     block_ms = 256 / 48000 * 1e3
     # a note is mixed into the block that plays ring_blocks (2) periods after the current
     # cycle: its latency is 1-3 periods (+ the render), where PortAudio's is 0-1
