@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 WAEFADER := $(VENV)/bin/waefader
 OUT ?= out
 
-.PHONY: setup run test lint typecheck pytest corpus model refit ablation clean
+.PHONY: setup run test lint typecheck pytest corpus model refit fullband ablation clean
 
 setup:
 	@bash scripts/setup.sh
@@ -39,6 +39,11 @@ model: setup
 # docs/QUALITY.md gives its time on 2 CPU cores).
 refit: setup
 	bash scripts/refit.sh
+
+# The shipped full-band model: 44.1 kHz corpus, the refit's weights trained on the full band
+# (docs/QUALITY.md gives its time and figures).
+fullband: setup
+	bash scripts/fullband.sh
 
 # The paper's ablation study (four variants, same budget) -> docs/report/.
 ablation: setup
