@@ -24,9 +24,11 @@ from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES
 from realtime.manifest import ENCODER_INPUT, ENCODER_OUTPUT, SYNTH_OUTPUT, condition_layout
 
 # The fast-start head renders at least this much audio: long enough that the whole note,
-# rendered on a second thread, comes before it runs out at 32 notes/s on 2 busy cores
-# (with 100 ms, 3-54 notes a minute ran out; docs/REALTIME.md).
-FIRST_AUDIO_MS = 200.0
+# rendered on a second thread, comes before it runs out on 2 busy cores. With whole notes
+# at 16-23 ms, 100 ms ran out 3-54 times a minute at 32 notes/s and the head was 200 ms;
+# since the wavetable synthesis (whole notes in 5-8 ms) 100 ms is enough again at 64/s,
+# and the shorter head starts each note about 0.6 ms sooner (docs/REALTIME.md).
+FIRST_AUDIO_MS = 100.0
 
 
 Vocoder = MCNN | HarmonicNoiseVocoder
@@ -99,8 +101,8 @@ class EncoderWrapper(nn.Module):
 
 
 def head_frames(sample_rate: int, hop: int, n_frames: int) -> int:
-    """Frames whose audio covers the first ``FIRST_AUDIO_MS`` (18 at 22,050 Hz, hop 256:
-    209 ms)."""
+    """Frames whose audio covers the first ``FIRST_AUDIO_MS`` (9 at 22,050 Hz, hop 256:
+    104 ms)."""
     return min(n_frames, math.ceil(FIRST_AUDIO_MS / 1000.0 * sample_rate / hop))
 
 

@@ -21,7 +21,7 @@ def test_bench_render_json(tiny_model_dir: Path, capsys: pytest.CaptureFixture[s
     assert out["render_ms_p50"] <= out["render_ms_p99"]
     assert out["rtf"] == pytest.approx(out["note_ms"] / out["render_ms_p50"], rel=0.01)
     assert out["gla_ratio"] == pytest.approx(out["gla_ms_p50"] / out["render_ms_p50"], rel=0.01)
-    assert out["threads"] == 1 and out["head_samples"] == 4608
+    assert out["threads"] == 1 and out["head_samples"] == 2304
     assert set(out["graph_bytes"]) == {"synth.onnx", "synth_head.onnx", "encoder.onnx"}
 
 

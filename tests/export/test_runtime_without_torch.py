@@ -46,7 +46,7 @@ def test_tiny_model_renders_without_torch(tiny_model_dir: Path) -> None:
     out = probe(str(tiny_model_dir))
     assert out["torch"] == []
     assert out["whole"] == [2, 32768]
-    assert out["head"] == [2, 4608]
+    assert out["head"] == [2, 2304]
     assert out["z"] == [1, 3]
 
 
