@@ -31,6 +31,7 @@ import torch
 from export.wrapper import EncoderWrapper, SynthWrapper
 from models.wae.condition import Condition
 from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES, note_weights
+from realtime.dsp.features import FeatureConfig, stft
 from realtime.model import OnnxSynth
 
 WAVE_ATOL = 1e-4
@@ -117,27 +118,23 @@ def _mix(
     return (_z(rng, latent_dim, std), blend(N_PITCH_CLASSES), octv, blend(n_styles), blend(3))
 
 
-def _magnitudes(x: np.ndarray, n_fft: int = 2048, hop: int = 512) -> np.ndarray:
-    """``(N,)`` -> ``|STFT| (frames, n_fft // 2 + 1)``, Hann window, no padding."""
-    n = max(1, 1 + (x.shape[0] - n_fft) // hop)
-    x = np.pad(x.astype(np.float64), (0, max(0, n_fft - x.shape[0])))
-    idx = np.arange(n_fft)[None, :] + hop * np.arange(n)[:, None]
-    return np.abs(np.fft.rfft(x[idx] * np.hanning(n_fft), axis=1))
-
-
-def _spectral_convergence(got: np.ndarray, ref: np.ndarray) -> float:
-    m_got, m_ref = _magnitudes(got), _magnitudes(ref)
+def _spectral_convergence(got: np.ndarray, ref: np.ndarray, cfg: FeatureConfig) -> float:
+    """Of two notes' magnitude spectrograms (the features' own STFT)."""
+    m_got, m_ref = np.abs(stft(got, cfg)), np.abs(stft(ref, cfg))
     den = max(float(np.linalg.norm(m_ref)), 1e-12)
     return float(np.linalg.norm(m_got - m_ref)) / den
 
 
-def wave_parity(got: np.ndarray, ref: np.ndarray) -> tuple[float, float, int, float]:
+def wave_parity(
+    got: np.ndarray, ref: np.ndarray, cfg: FeatureConfig | None = None
+) -> tuple[float, float, int, float]:
     """``(B, N)`` onnxruntime and torch waveforms -> (max |difference|, the same over the
     notes that must match sample by sample, notes that passed on their magnitudes, their
     worst spectral convergence). Judging is :func:`check_parity`'s."""
     err = np.abs(got.astype(np.float64) - ref.astype(np.float64)).max(axis=1)
     over = np.flatnonzero(~(err <= WAVE_ATOL))
-    sc = [_spectral_convergence(got[i], ref[i]) for i in over]
+    cfg = cfg or FeatureConfig()
+    sc = [_spectral_convergence(got[i], ref[i], cfg) for i in over]
     worst_sc = max(sc, default=0.0)
     if not np.isfinite(worst_sc) or worst_sc > SPEC_ATOL:
         return float(err.max()), float(err.max()), 0, worst_sc  # a real difference
@@ -159,12 +156,13 @@ def check_parity(
         ref = whole(*(torch.from_numpy(a) for a in inputs)).numpy()
         feats = whole.decoder(*_cond_args(inputs)).clamp(0.0, 1.0).numpy()
         z_ref = encoder(torch.from_numpy(feats)).numpy() if encoder is not None else None
-    wave_err, exact_err, phase_only, worst_sc = wave_parity(synth.render(*inputs), ref)
+    cfg = synth.manifest.features
+    wave_err, exact_err, phase_only, worst_sc = wave_parity(synth.render(*inputs), ref, cfg)
     _require(exact_err <= WAVE_ATOL, "synth", exact_err, WAVE_ATOL)
     head_err = 0.0
     if synth.head_samples:
         head = synth.render_head(*inputs)
-        head_err, exact, head_phase, head_sc = wave_parity(head, ref[:, : synth.head_samples])
+        head_err, exact, head_phase, head_sc = wave_parity(head, ref[:, : synth.head_samples], cfg)
         _require(exact <= WAVE_ATOL, "synth_head (vs the whole note)", exact, WAVE_ATOL)
         phase_only, worst_sc = max(phase_only, head_phase), max(worst_sc, head_sc)
     z_err = 0.0
