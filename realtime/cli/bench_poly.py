@@ -134,8 +134,9 @@ def play(
         "callback_worst_budget": s["callback_worst_budget"],
         # jack-ring: the deadline is the native callback's; the mixer thread may run late
         "native_callback_worst_ms": s["native_callback_worst_ms"],
-        # jack-ring: cycles the whole JACK graph missed (the server's xrun reports; PortAudio
-        # counts those among its device underflows, the ring only where it ran dry)
+        # cycles the whole JACK graph missed (the server's xrun reports: the ring's own
+        # client, or PortAudio's watcher, server_xruns.py). PortAudio counts each among its
+        # device underflows, the ring only where it ran dry
         "server_xruns": (
             None if xruns_before is None or xruns_after is None else xruns_after - xruns_before
         ),
@@ -169,7 +170,8 @@ def search(
         log(
             f"probe {rate:g}/s for {probe:g} s: {'ok' if r['ok'] else 'fail'} "
             f"(underflows {r['underflows']}, p99 {r['latency_ms_p99']} ms, "
-            f"worst block {r['callback_worst_budget']:.2f} of its period, stalls {r['stalls']})"
+            f"worst block {r['callback_worst_budget']:.2f} of its period, stalls {r['stalls']}, "
+            f"server xruns {r['server_xruns']})"
         )
         if not r["ok"]:
             break
@@ -181,7 +183,7 @@ def search(
             f"confirm {rate:g}/s for {duration:g} s: {'ok' if r['ok'] else 'fail'} "
             f"(underflows {r['underflows']}, worst block {r['callback_worst_budget']:.2f} "
             f"of its period, longest gap {r['callback_gap_max_ms']:.1f} ms, "
-            f"host steal {r['host_steal_ms']} ms)"
+            f"host steal {r['host_steal_ms']} ms, server xruns {r['server_xruns']})"
         )
         probes.append({**r, "confirm": True})
         if r["ok"]:

@@ -35,6 +35,7 @@ from typing import Any
 from realtime.engine import jack_ports
 from realtime.engine.config import EngineConfig, EngineError
 from realtime.engine.priority import realtime
+from realtime.engine.server_xruns import ServerXruns
 
 BACKOFF_S = (1.0, 2.0, 4.0, 5.0)  # waits between reopen attempts; the last repeats
 _current: Any = None  # the sounddevice module in use (a fresh one after a dead server)
@@ -187,6 +188,7 @@ class AudioOutput:
         self.error: str | None = None
         self.jack_ports: list[str] = []  # e.g. ["waefader:out_1", "waefader:out_2"]
         self.jack_error: str | None = None
+        self._server_xruns = ServerXruns()  # JACK only: the server's own missed cycles
 
     def _wrapped(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         if self.realtime_thread is None:
@@ -231,6 +233,7 @@ class AudioOutput:
         self.error = None
         if "JACK" in device.hostapi:
             self._tidy_jack_ports(sd)
+            self._server_xruns.start(self.config.client_name)
         if self._watchdog is None:
             self._closing = False
             self._watchdog = threading.Thread(
@@ -247,6 +250,7 @@ class AudioOutput:
             # the next stream of this client (a model change) gets the same routing
             with contextlib.suppress(Exception):
                 jack_ports.remember_links(self.jack_ports[0].split(":", 1)[0])
+        self._server_xruns.stop(server_alive=not self.lost)
         self._close_stream()
 
     def _name_client(self, sd: Any) -> None:
@@ -291,6 +295,16 @@ class AudioOutput:
         closer.start()
         closer.join(wait_s)
         return not closer.is_alive()
+
+    @property
+    def xruns(self) -> int | None:
+        """The JACK server's xrun reports while this output ran (None: not on JACK, or
+        the watcher could not open; ``xruns_error`` says why)."""
+        return self._server_xruns.count
+
+    @property
+    def xruns_error(self) -> str | None:
+        return self._server_xruns.error
 
     @property
     def latency_ms(self) -> float | None:
@@ -338,6 +352,7 @@ class AudioOutput:
                 self.error = "audio device lost; retrying"
                 name = self.device.name if self.device else "?"
                 self._report(f"audio device lost: {name}; notes are dropped, reconnecting")
+                self._server_xruns.stop(server_alive=False)
                 self._closed_cleanly = self._close_stream()
                 self._fresh_needed = not self._closed_cleanly
 

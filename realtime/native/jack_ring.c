@@ -224,3 +224,57 @@ uint32_t wf_port_latency(wf_ring *r) {
     jack_port_get_latency_range(r->ports[0], JackPlaybackLatency, &range);
     return range.max;
 }
+
+/* An xrun watcher: a client with no ports and no process callback that only counts the
+   server's xrun reports. The PortAudio output has no JACK handle of its own, and PortAudio
+   reports every server xrun as an output underflow; this count tells a cycle the whole
+   server missed (the host stalled it) from one our callback missed. Without a process
+   callback the server never waits for this client. */
+typedef struct {
+    jack_client_t *client;
+    _Atomic uint64_t xruns;
+    _Atomic int shutdown;
+} wf_watch;
+
+static int on_watch_xrun(void *arg) {
+    atomic_fetch_add_explicit(&((wf_watch *)arg)->xruns, 1, memory_order_relaxed);
+    return 0;
+}
+
+static void on_watch_shutdown(void *arg) { atomic_store(&((wf_watch *)arg)->shutdown, 1); }
+
+wf_watch *wf_watch_open(const char *name, char *err, size_t err_len) {
+    wf_watch *w = calloc(1, sizeof(wf_watch));
+    if (!w) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    jack_status_t status = 0;
+    w->client = jack_client_open(name, JackNoStartServer, &status);
+    if (!w->client) {
+        snprintf(err, err_len, "no JACK server answers");
+        free(w);
+        return NULL;
+    }
+    jack_set_xrun_callback(w->client, on_watch_xrun, w);
+    jack_on_shutdown(w->client, on_watch_shutdown, w);
+    if (jack_activate(w->client) != 0) {
+        snprintf(err, err_len, "cannot activate the JACK client");
+        jack_client_close(w->client);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+uint64_t wf_watch_xruns(wf_watch *w) { return atomic_load(&w->xruns); }
+int wf_watch_alive(wf_watch *w) { return !atomic_load(&w->shutdown); }
+
+void wf_watch_close(wf_watch *w) {
+    if (!w) return;
+    if (!atomic_load(&w->shutdown)) {
+        jack_deactivate(w->client);
+        jack_client_close(w->client);
+    }
+    free(w);
+}

@@ -60,6 +60,10 @@ def _load() -> ctypes.CDLL:
         "wf_is_realtime": ([p], ctypes.c_int),
         "wf_client_name": ([p], ctypes.c_char_p),
         "wf_port_latency": ([p], u32),
+        "wf_watch_open": ([ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t], p),
+        "wf_watch_xruns": ([p], u64),
+        "wf_watch_alive": ([p], ctypes.c_int),
+        "wf_watch_close": ([p], None),
     }
     for name, (args, res) in sigs.items():
         fn = getattr(lib, name)
@@ -144,3 +148,31 @@ class JackRing:
             self._lib.wf_close(self._h)
             self._h = ctypes.c_void_p()
             self.ring = np.zeros((0, self.channels), np.float32)
+
+
+class XrunWatch:
+    """A portless JACK client that counts the server's xrun reports (for the PortAudio
+    output, which has no JACK handle: PortAudio turns each into an output underflow, so
+    this count says which underflows were the whole server's missed cycles). The server
+    never waits for it: it has no process callback."""
+
+    def __init__(self, name: str) -> None:
+        lib = _load()
+        err = ctypes.create_string_buffer(256)
+        handle = lib.wf_watch_open(name.encode(), err, len(err))
+        if not handle:
+            raise RingError(f"JACK xrun watch: {err.value.decode(errors='replace')}")
+        self._lib, self._h = lib, ctypes.c_void_p(handle)
+
+    @property
+    def xruns(self) -> int:
+        return int(self._lib.wf_watch_xruns(self._h)) if self._h else 0
+
+    @property
+    def alive(self) -> bool:
+        return bool(self._h) and bool(self._lib.wf_watch_alive(self._h))
+
+    def close(self) -> None:
+        if self._h:
+            self._lib.wf_watch_close(self._h)
+            self._h = ctypes.c_void_p()
