@@ -17,7 +17,7 @@ from realtime.conditions import N_DYNAMICS, N_OCTAVES, N_PITCH_CLASSES
 from realtime.dsp.features import FeatureConfig
 
 VARIANTS = ("wae-mmd", "wae-note", "wae-style", "wae-fader")
-RECON_LOSSES = ("l1", "mse")
+RECON_LOSSES = ("l1", "mse", "l1+sc")
 
 T = TypeVar("T")
 
@@ -139,6 +139,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     recon_loss: str = "l1"
+    sc_weight: float = 0.1  # "l1+sc": weight of the spectral-convergence term
     mmd_weight: float = 10.0
     mmd_scales: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
     disc_lr: float = 1e-3

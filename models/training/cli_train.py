@@ -12,7 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from models.config import VARIANTS, ModelConfig, TrainConfig
+from models.config import RECON_LOSSES, VARIANTS, ModelConfig, TrainConfig
 from models.training.cli_common import (
     add_run_options,
     given,
@@ -47,6 +47,7 @@ TRAIN_FLAGS = {
     "batch_size": "batch_size",
     "lr": "lr",
     "recon": "recon_loss",
+    "sc_weight": "sc_weight",
     "mmd_weight": "mmd_weight",
     "checkpoint_every": "checkpoint_every",
     "log_every": "log_every",
@@ -98,7 +99,15 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         f"(default {','.join(str(c) for c in m.dec_channels)})",
     )
     p.add_argument(
-        "--recon", choices=("l1", "mse"), help=f"reconstruction loss (default {d.recon_loss})"
+        "--recon",
+        choices=RECON_LOSSES,
+        help=f"reconstruction loss: l1, mse or l1+sc (L1 plus the spectral convergence of "
+        f"the linear Mel magnitudes) (default {d.recon_loss})",
+    )
+    p.add_argument(
+        "--sc-weight",
+        type=float,
+        help=f"weight of the spectral-convergence term of l1+sc (default {d.sc_weight:g})",
     )
     p.add_argument(
         "--mmd-weight", type=float, help=f"weight of the MMD term (default {d.mmd_weight:g})"

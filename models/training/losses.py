@@ -5,6 +5,11 @@ so L1 is an error in decibels; most of a note's time-frequency plane sits near t
 floor, where MSE gives tiny gradients and lets harmonics blur into their neighbours, while
 L1 keeps pulling the few loud harmonic ridges and onsets into place (sharper spectra, the
 usual choice for magnitude spectrogram decoders). ``--recon mse`` is available.
+
+``--recon l1+sc`` adds the spectral convergence of the linear Mel magnitudes
+(``||A - B||_F / ||A||_F`` per note, the decoder-fidelity figure of the evaluation): L1 in
+decibels weighs a -90 dB bin like a -10 dB one, so the loud partials that carry most of what
+is heard get no more of the gradient than the floor; this term weighs them by their energy.
 """
 
 from __future__ import annotations
@@ -14,14 +19,38 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from models.features import feature_to_amplitude
+from realtime.dsp.features import FeatureConfig
 
-def reconstruction(pred: torch.Tensor, target: torch.Tensor, kind: str = "l1") -> torch.Tensor:
-    """Mean per-element error (feature units, 1.0 = 100 dB). ``(B, n_mels, T)`` each."""
+
+def reconstruction(
+    pred: torch.Tensor,
+    target: torch.Tensor,
+    kind: str = "l1",
+    cfg: FeatureConfig | None = None,
+    sc_weight: float = 0.1,
+) -> torch.Tensor:
+    """Mean per-element error (feature units, 1.0 = 100 dB). ``(B, n_mels, T)`` each;
+    ``l1+sc`` (needs ``cfg``) adds ``sc_weight`` x :func:`spectral_convergence`."""
     if kind == "l1":
         return F.l1_loss(pred, target)
     if kind == "mse":
         return F.mse_loss(pred, target)
+    if kind == "l1+sc":
+        if cfg is None:
+            raise ValueError("l1+sc needs the feature config (dB range and floor)")
+        return F.l1_loss(pred, target) + sc_weight * spectral_convergence(pred, target, cfg)
     raise ValueError(f"unknown reconstruction loss {kind!r}")
+
+
+def spectral_convergence(
+    pred: torch.Tensor, target: torch.Tensor, cfg: FeatureConfig
+) -> torch.Tensor:
+    """Mean over notes of ``||A - B||_F / ||A||_F`` on linear Mel magnitudes (A: target).
+    ``(B, n_mels, T)`` features each -> scalar."""
+    a = feature_to_amplitude(target, cfg).flatten(1)
+    b = feature_to_amplitude(pred, cfg).flatten(1)
+    return ((a - b).norm(dim=1) / a.norm(dim=1).clamp_min(1e-8)).mean()
 
 
 def discriminator_loss(logits: torch.Tensor, style: torch.Tensor) -> torch.Tensor:

@@ -52,7 +52,9 @@ class WAEObjective(nn.Module):
     ) -> dict[str, torch.Tensor]:
         z = self.model.encoder(x)
         rec = self.model.decoder(z, Condition(pc, octv, style_w, dyn))
-        recon = losses.reconstruction(rec, x, self.tcfg.recon_loss)
+        recon = losses.reconstruction(
+            rec, x, self.tcfg.recon_loss, self.model.cfg.features, self.tcfg.sc_weight
+        )
         mmd = mmd_rbf(z, prior, self.tcfg.mmd_scales)
         total = recon + self.tcfg.mmd_weight * mmd
         out = {"recon": recon, "mmd": mmd}

@@ -185,3 +185,14 @@ def test_mcnn_architecture_flags(
     assert (cfg.n_heads, cfg.channels, cfg.kernels) == (3, (4, 4, 1), (8, 8, 8))
     assert cli_mcnn.main([*base, "--out", str(tmp_path / "bad"), "--strides", "4,4"]) == 2
     assert "bad MCNN architecture" in capsys.readouterr().err
+
+
+def test_l1_plus_sc_trains_from_the_cli_and_keeps_its_weight(corpus: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    args = ["--model", "wae-note", "--data", str(corpus), "--out", str(run), "--tiny"]
+    assert cli_train.main([*args, "--recon", "l1+sc", "--sc-weight", "0.3", *FAST]) == 0
+    settings = json.loads((run / "config.json").read_text())
+    assert settings["train"]["recon_loss"] == "l1+sc" and settings["train"]["sc_weight"] == 0.3
+    # the logged term is L1 plus the weighted SC; validation stays plain L1, comparable
+    last = rows(run)[-1]
+    assert float(last["recon"]) > float(last["valid_recon"]) > 0
