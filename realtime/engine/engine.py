@@ -363,7 +363,7 @@ class Engine:
                 "realtime_thread": out.realtime_thread if out is not None else None,
                 # jack-ring: the native callback's longest run (the real-time deadline's)
                 "native_callback_worst_ms": getattr(out, "native_worst_ms", None),
-                "server_xruns": getattr(out, "xruns", None),  # jack-ring: the server's reports
+                "server_xruns": getattr(out, "xruns", None),  # on JACK: the server's own reports
                 "server_realtime": out.server_realtime if out is not None else None,
                 "blocksize": out.blocksize if out is not None else self.config.blocksize,
                 "samplerate": self.config.sample_rate,
