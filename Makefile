@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 WAEFADER := $(VENV)/bin/waefader
 OUT ?= out
 
-.PHONY: setup run test lint typecheck pytest corpus model refit train-on fullband ablation clean
+.PHONY: setup run test lint typecheck pytest corpus model refit train-on fullband sharpen ablation clean
 
 setup:
 	@bash scripts/setup.sh
@@ -46,6 +46,11 @@ train-on: setup
 	bash scripts/train_on.sh
 fullband: setup
 	bash scripts/train_on.sh --preset fullband --into out/fullband/model
+
+# The shipped model since 2 December 2026: a model folder trained on with the
+# spectral-convergence term, then polished with L1 (docs/QUALITY.md "Sharpened").
+sharpen: setup
+	bash scripts/sharpen.sh
 
 # The paper's ablation study (four variants, same budget) -> docs/report/.
 ablation: setup
