@@ -278,8 +278,28 @@ def train_judges(store: CorpusStore, cfg: JudgeConfig | None = None, progress: b
     test = test if len(test) else valid
     judges.test_accuracy = judges.accuracy(np.asarray(store.features[test]), _sub(labels, test))
     judges.provenance = {"corpus": str(store.root), "corpus_sha256": store.card.get("sha256"),
+                         "notes_sha256": notes_sha256(store),
                          "n_train": len(train), "n_test": len(test)}
     return judges
+
+
+def notes_sha256(store: CorpusStore) -> str | None:
+    """The corpus's note list (meta.csv: ids, labels and so the test split, a hash of each
+    note's id), apart from its audio."""
+    files = store.card.get("files")
+    return files.get("meta.csv") if isinstance(files, dict) else None
+
+
+def same_notes(provenance: dict[str, Any], store: CorpusStore) -> bool:
+    """Judges fit a corpus with the same notes: the same content, or the same note list
+    rendered again. FluidSynth on another machine renders the recipe's notes a few bits
+    apart (another content hash) but holds out the same test notes, so nothing the judges
+    trained on leaks into their test."""
+    content = provenance.get("corpus_sha256")
+    if content is None or content == store.card.get("sha256"):
+        return True
+    notes = provenance.get("notes_sha256")
+    return notes is not None and notes == notes_sha256(store)
 
 
 def _sub(labels: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
@@ -293,7 +313,7 @@ def load_or_train(folder: str | Path, store: CorpusStore, cfg: JudgeConfig,
     if (d / CONFIG_FILE).is_file():
         judges = Judges.load(d)
         judges.check_compatible(store)
-        if judges.provenance.get("corpus_sha256") not in (None, store.card.get("sha256")):
+        if not same_notes(judges.provenance, store):
             raise JudgeError(f"{d}: judges were trained on another corpus; use a new --judges DIR")
         return judges
     judges = train_judges(store, cfg, progress)

@@ -15,6 +15,7 @@ from models.evaluation.judges import (
     JudgeError,
     Judges,
     load_or_train,
+    notes_sha256,
     train_judges,
 )
 from models.evaluation.synthetic import build_synthetic_corpus
@@ -84,3 +85,18 @@ def test_wrong_feature_shape_is_refused(judges: Judges) -> None:
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(JudgeError, match="holds no judges"):
         Judges.load(tmp_path)
+
+
+def test_judges_accept_the_same_notes_rendered_again(judges: Judges, store: CorpusStore,
+                                                     tmp_path: Path) -> None:
+    """Another machine's FluidSynth renders the recipe's notes a few bits apart: another
+    content hash, the same note list and test split: the judges still fit."""
+    judges.provenance = {**judges.provenance, "corpus_sha256": "0" * 64,
+                         "notes_sha256": notes_sha256(store)}
+    judges.save(tmp_path / "j")
+    assert notes_sha256(store) is not None
+    assert load_or_train(tmp_path / "j", store, JudgeConfig.tiny(), progress=False)
+    judges.provenance = {**judges.provenance, "notes_sha256": "1" * 64}  # other notes
+    judges.save(tmp_path / "k")
+    with pytest.raises(JudgeError, match="another corpus"):
+        load_or_train(tmp_path / "k", store, JudgeConfig.tiny(), progress=False)
