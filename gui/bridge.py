@@ -50,6 +50,7 @@ class EngineStatus:
     render_ms: float | None = None
     callback_load: float | None = None  # fraction of the block period spent in the callback
     underflows: int | None = None
+    server_xruns: int | None = None  # on JACK: cycles the whole server missed (not ours)
     callback_worst_ms: float | None = None  # the longest block the callback took
     callback_worst: float | None = None  # ... as a fraction of its block period (headroom)
     stalls: int | None = None  # late or slow callbacks (realtime.engine.stall_monitor)

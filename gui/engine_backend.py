@@ -157,6 +157,7 @@ class EngineBackend:
             render_ms=s.get("render_ms_p50"),
             callback_load=s.get("callback_load_mean"),
             underflows=s.get("underflows"),
+            server_xruns=s.get("server_xruns"),
             callback_worst_ms=s.get("callback_worst_ms"),
             callback_worst=s.get("callback_worst_budget"),
             stalls=s.get("stalls"),

@@ -46,12 +46,22 @@ def format_status(s: EngineStatus) -> dict[str, str]:
         "rate": DASH if s.sample_rate is None else f"{s.sample_rate} Hz",
         "latency": latency,
         "load": DASH if s.callback_load is None else f"{100 * s.callback_load:.1f} %",
-        "underflows": DASH if s.underflows is None else str(s.underflows),
+        "underflows": _underflows(s),
         "headroom": _headroom(s),
         "voices": DASH if s.voices is None else f"{s.voices} / {s.max_voices or DASH}",
         "osc": s.osc or "off",
         "midi": s.midi or "off",
     }
+
+
+def _underflows(s: EngineStatus) -> str:
+    """Underflows, and on JACK the server's own xruns beside them: a cycle the whole server
+    missed (the host stalled it) also reads as an underflow of ours."""
+    if s.underflows is None:
+        return DASH
+    if s.server_xruns is None:
+        return str(s.underflows)
+    return f"{s.underflows} (server xruns {s.server_xruns})"
 
 
 def _headroom(s: EngineStatus) -> str:

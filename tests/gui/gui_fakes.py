@@ -72,8 +72,8 @@ class RecordingBackend:
         return EngineStatus(
             running=self.running, audio_error=None if self.running else "no device",
             device="dummy", block_size=256, sample_rate=48000, latency_p50_ms=4.0,
-            latency_p99_ms=7.5, callback_load=0.1, underflows=0, callback_worst_ms=1.2,
-            callback_worst=0.225, stalls=1, voices=1, max_voices=32,
+            latency_p99_ms=7.5, callback_load=0.1, underflows=2, server_xruns=2,
+            callback_worst_ms=1.2, callback_worst=0.225, stalls=1, voices=1, max_voices=32,
             osc="127.0.0.1:9000", midi="waefader in", notes_rendered=self.rendered,
         )
 

@@ -126,6 +126,7 @@ def test_status_and_last_note(qtbot, window: MainWindow) -> None:
     assert window.status.text("latency") == "p50 4.0 ms, p99 7.5 ms"
     assert window.status.text("osc") == "127.0.0.1:9000"
     assert window.status.text("headroom") == "1.2 ms (22 % of a block), 1 stall"
+    assert window.status.text("underflows") == "2 (server xruns 2)"
     assert window.banner.isHidden()
 
 
