@@ -18,6 +18,7 @@ from realtime.dsp.features import FeatureConfig
 
 VARIANTS = ("wae-mmd", "wae-note", "wae-style", "wae-fader")
 RECON_LOSSES = ("l1", "mse", "l1+sc")
+SC_WEIGHT = 0.1  # "l1+sc": weight of the spectral-convergence term (the two start alike)
 
 T = TypeVar("T")
 
@@ -139,7 +140,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     recon_loss: str = "l1"
-    sc_weight: float = 0.1  # "l1+sc": weight of the spectral-convergence term
+    sc_weight: float = SC_WEIGHT
     mmd_weight: float = 10.0
     mmd_scales: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
     disc_lr: float = 1e-3

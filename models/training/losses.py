@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from models.config import SC_WEIGHT
 from models.features import feature_to_amplitude
 from realtime.dsp.features import FeatureConfig
 
@@ -28,7 +29,7 @@ def reconstruction(
     target: torch.Tensor,
     kind: str = "l1",
     cfg: FeatureConfig | None = None,
-    sc_weight: float = 0.1,
+    sc_weight: float = SC_WEIGHT,
 ) -> torch.Tensor:
     """Mean per-element error (feature units, 1.0 = 100 dB). ``(B, n_mels, T)`` each;
     ``l1+sc`` (needs ``cfg``) adds ``sc_weight`` x :func:`spectral_convergence`."""

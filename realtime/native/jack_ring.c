@@ -83,8 +83,9 @@ static int process(jack_nframes_t n, void *arg) {
     return 0;
 }
 
-static int on_xrun(void *arg) {
-    atomic_fetch_add_explicit(&((wf_ring *)arg)->xruns, 1, memory_order_relaxed);
+/* The server's xrun report, for the ring and the watcher alike: arg is their counter. */
+static int count_xrun(void *arg) {
+    atomic_fetch_add_explicit((_Atomic uint64_t *)arg, 1, memory_order_relaxed);
     return 0;
 }
 
@@ -135,7 +136,7 @@ wf_ring *wf_open(const char *name, int channels, uint64_t ring_frames, int conne
         }
     }
     jack_set_process_callback(r->client, process, r);
-    jack_set_xrun_callback(r->client, on_xrun, r);
+    jack_set_xrun_callback(r->client, count_xrun, &r->xruns);
     jack_on_shutdown(r->client, on_shutdown, r);
     if (jack_activate(r->client) != 0) {
         snprintf(err, err_len, "cannot activate the JACK client");
@@ -236,11 +237,6 @@ typedef struct {
     _Atomic int shutdown;
 } wf_watch;
 
-static int on_watch_xrun(void *arg) {
-    atomic_fetch_add_explicit(&((wf_watch *)arg)->xruns, 1, memory_order_relaxed);
-    return 0;
-}
-
 static void on_watch_shutdown(void *arg) { atomic_store(&((wf_watch *)arg)->shutdown, 1); }
 
 wf_watch *wf_watch_open(const char *name, char *err, size_t err_len) {
@@ -256,7 +252,7 @@ wf_watch *wf_watch_open(const char *name, char *err, size_t err_len) {
         free(w);
         return NULL;
     }
-    jack_set_xrun_callback(w->client, on_watch_xrun, w);
+    jack_set_xrun_callback(w->client, count_xrun, &w->xruns);
     jack_on_shutdown(w->client, on_watch_shutdown, w);
     if (jack_activate(w->client) != 0) {
         snprintf(err, err_len, "cannot activate the JACK client");
