@@ -10,7 +10,9 @@ library's own note for that key (docs/EVALUATION.md, "bench quality"):
   is the bar a model can reach with this judge);
 - ``model``: the synth graph at z = 0 (the engine's default latent point): what plays;
 - ``model_prior``: the same at ``--draws`` prior draws of z per key (mf keys);
-- ``vocoder``: the library note's true log-Mel through the model's own vocoder;
+- ``vocoder``: the library note's true log-Mel through the model's own vocoder (for the
+  harmonic-plus-noise vocoder, which plays head parameters, the parameters fitted to the
+  true log-Mel by :mod:`models.hpn_fit`, on the Griffin-Lim keys);
 - ``griffin_lim``: the true log-Mel through 100 iterations of fast Griffin-Lim
   (``--gl-keys`` keys per style, mf: it costs about a second a note).
 
@@ -48,6 +50,7 @@ from models.evaluation.quality_notes import (
 )
 from models.evaluation.quality_pitch import Crepe
 from models.hpn import HarmonicNoiseVocoder
+from models.hpn_fit import render_fitted
 from realtime.cli.helptext import summary
 from realtime.manifest import ModelError
 from realtime.model import OnnxSynth, SessionConfig, load_model
@@ -144,17 +147,25 @@ def render_sources(s: Settings, synth: OnnxSynth, keys: list[Key], lib: Library,
         z = (rng.standard_normal((len(idx), dim)) * synth.prior_std).astype(np.float32)
         out["model_prior"] = Source(idx, render_model(synth, [keys[i] for i in idx], z, bar.tick))
     stages["render_model_s"] = time.perf_counter() - t0
+    gl = np.array(gl_subset(keys, 1 if s.quick else s.gl_keys), dtype=np.int64)
     t0 = time.perf_counter()
-    if recovered is not None and not isinstance(recovered.mcnn, HarmonicNoiseVocoder):
+    midi = np.array([k.midi for k in keys], np.float64)
+    if recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder):
+        # hpn plays head parameters, not a Mel: those of the true Mel, fitted (on the
+        # Griffin-Lim keys: the fit costs about a second a note)
+        bar.stage("vocoder (fit)")
+        audio, fit_l1 = render_fitted(recovered.decoder.out, recovered.mcnn, lib.features[gl],
+                                      midi[gl], tick=bar.tick)
+        out["vocoder"] = Source(gl, audio)
+        stages["vocoder_fit_l1"] = fit_l1
+    elif recovered is not None:
         bar.stage("vocoder")
-        midi = np.array([k.midi for k in keys], np.float64)
         guided = bool(stages.get("vocoder_pitch_guided", True))
         out["vocoder"] = Source(every, render_vocoder(recovered.mcnn, lib.features, midi, guided,
                                                       s.threads, bar.tick))
     stages["render_vocoder_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     bar.stage("griffin-lim")
-    gl = np.array(gl_subset(keys, 1 if s.quick else s.gl_keys), dtype=np.int64)
     gl_audio = render_griffin_lim(lib.features[gl], sr_cfg, 100, tick=bar.tick)
     out["griffin_lim"] = Source(gl, gl_audio)
     stages["render_griffin_lim_s"] = time.perf_counter() - t0
@@ -251,8 +262,8 @@ def run(s: Settings) -> BenchRun:
     recovered = _recover(synth.root, lib.notes)
     guided, err = (True, float("nan"))
     if recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder):
-        lib.notes.append("no vocoder source: the hpn vocoder plays the decoder's harmonic "
-                         "head, not a Mel")  # fmt: skip
+        lib.notes.append("vocoder source: the hpn vocoder plays head parameters fitted to the "
+                         "true Mel (models/hpn_fit.py), on the Griffin-Lim keys")
     elif recovered is not None:
         guided, err = vocoder_guidance(recovered, synth, keys)
         stages["vocoder_pitch_guided"] = float(guided)
@@ -260,7 +271,9 @@ def run(s: Settings) -> BenchRun:
     s = Settings(**{**s.__dict__, "draws": draws})
     n_gl = len(gl_subset(keys, 1 if s.quick else s.gl_keys))
     n_mf = sum(k.dynamics == "mf" for k in keys)
-    total = (len(keys) * 3 + n_mf * draws) * 2 + n_gl * 2
+    fitted = recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder)
+    n_voc = n_gl if fitted else (len(keys) if recovered is not None else 0)
+    total = (len(keys) * 2 + n_voc + n_mf * draws + n_gl) * 2
     bar = Progress(total, s.progress)
     sources = render_sources(s, synth, keys, lib, recovered, bar, stages)
     measure_sources(s, sources, keys, lib, synth.sample_rate, cfg.hop, bar, stages)
@@ -309,6 +322,7 @@ def assemble(s: Settings, synth: OnnxSynth, keys: list[Key], lib: Library,
         "reconstruction": recon,
         "vocoder_pitch_guided": bool(guidance[0]) if "vocoder" in sources else None,
         "vocoder_recovered_max_abs": guidance[1] if "vocoder" in sources else None,
+        "vocoder_fit_l1": stages.get("vocoder_fit_l1"),
         "high_band": (f"absent: Nyquist {nyq:.0f} Hz is below 11.5 kHz" if nyq <= 11500
                       else "measured: energy above 11 kHz, source minus library (dB)"),
         "notes": lib.notes,

@@ -108,23 +108,28 @@ class HarmonicMelHead(nn.Module):
         return f0[:, 0], amp, feature_to_amplitude(self.noise(x), self.cfg)
 
     def forward(self, x: torch.Tensor, midi: torch.Tensor) -> torch.Tensor:
-        B, _, T = x.shape
         freqs = self.frequencies(x, midi)
-        amp = feature_to_amplitude(self.amp(x), self.cfg) * (freqs < self.cfg.fmax).to(x.dtype)
+        amp = feature_to_amplitude(self.amp(x), self.cfg)
+        return self.draw(freqs, amp, feature_to_amplitude(self.noise(x), self.cfg))
+
+    def draw(self, freqs: torch.Tensor, amp: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+        """Partials at ``freqs (B, K, T)`` Hz with linear amplitudes ``amp (B, K, T)`` (those
+        at and above ``fmax`` left out) plus the linear noise floor ``noise (B, n_mels, T)``,
+        drawn as the features see them: ``(B, n_mels, T)`` feature units."""
+        B, _, T = amp.shape
+        amp = amp * (freqs < self.cfg.fmax).to(amp.dtype)
         g = freqs.clamp(0.0, self.cfg.fmax) / GRID_HZ
         i0 = g.floor().clamp(max=self.resp.shape[0] - 2)
         frac = (g - i0).unsqueeze(-1)  # (B, K, T, 1)
         i0 = i0.long()
         width = self.resp.shape[1]
-        cols = torch.arange(width, device=x.device)
-        n = self.cfg.n_mels
-        mel = x.new_zeros(B, n, T)
+        cols = torch.arange(width, device=amp.device)
+        mel = amp.new_zeros(B, self.cfg.n_mels, T)
         for idx, w in ((i0, 1.0 - frac), (i0 + 1, frac)):
             vals = amp.unsqueeze(-1) * w * self.resp[idx]  # (B, K, T, W)
             bands = self.start[idx].unsqueeze(-1) + cols  # (B, K, T, W)
             vals = vals.permute(0, 1, 3, 2).reshape(B, -1, T)  # (B, K * W, T)
             bands = bands.permute(0, 1, 3, 2).reshape(B, -1, T)
             mel = mel.scatter_add(1, bands, vals)
-        mel = mel + feature_to_amplitude(self.noise(x), self.cfg)
-        db = 20.0 * torch.log10(mel + 1e-5)
+        db = 20.0 * torch.log10(mel + noise + 1e-5)
         return (db - self.cfg.db_floor) / self.cfg.db_range
