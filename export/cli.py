@@ -1,6 +1,7 @@
 """``waefader export``: a trained run -> ONNX graphs + manifest.json, parity-checked.
 
     waefader export --run RUN --out MODEL_DIR [--vocoder auto|hpn|mcnn] [--mcnn MCNN_RUN]
+                    [--hpn-bands N]
                     [--quantize fp16-weights] [--evaluation REPORT] [--no-parity]
                     [--no-encoder] [--json]
 
@@ -45,6 +46,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
                    help="hpn: the harmonic-plus-noise vocoder plays the decoder's harmonic head "
                    "(in tune, no frame-rate buzz; needs --dec-head harmonic); mcnn: the paper's "
                    "MCNN (default auto: hpn for a harmonic head, else mcnn)")  # fmt: skip
+    p.add_argument("--hpn-bands", type=int, default=HpnConfig.bands,
+                   help="hpn vocoder: noise signals, each a group of n_mels / N Mel bands "
+                   f"(must divide n_mels; default {HpnConfig.bands})")
     p.add_argument("--quantize", choices=QUANTIZATIONS, default="none",
                    help="weight compression; fp16-weights halves the files at the same "
                    "speed (default none)")
@@ -92,7 +96,11 @@ def run_export(args: argparse.Namespace, prog: str = "waefader export") -> Expor
         if cfg.dec_head != "harmonic":
             raise ExportError("--vocoder hpn plays the harmonic decoder head; this run has "
                               f"the {cfg.dec_head!r} head (use --vocoder mcnn)")  # fmt: skip
-        vocoder = HarmonicNoiseVocoder(HpnConfig(cfg.features, cfg.partials))
+        bands = getattr(args, "hpn_bands", HpnConfig.bands)
+        if bands < 1 or cfg.features.n_mels % bands:
+            raise ExportError(f"--hpn-bands {bands} must divide the {cfg.features.n_mels} "
+                              "Mel bands")
+        vocoder = HarmonicNoiseVocoder(HpnConfig(cfg.features, cfg.partials, bands))
         about: dict[str, Any] = {"vocoder": "hpn", "hpn": asdict(vocoder.cfg)}
         about["hpn"]["features"] = cfg.features.to_dict()
     else:

@@ -121,6 +121,15 @@ def test_a_harmonic_head_is_played_by_the_hpn_vocoder(
     # the paper's MCNN stays selectable
     assert cli.main(["--run", str(run), "--out", str(tmp_path / "m2"), "--vocoder", "mcnn"]) == 0
     assert json.loads((tmp_path / "m2" / "manifest.json").read_text())["model"]["vocoder"] == "mcnn"
+    # a finer noise bank: the manifest says so and the graph holds it
+    argv = ["--run", str(run), "--out", str(tmp_path / "m3"), "--hpn-bands", "64", "--no-parity"]
+    assert cli.main(argv) == 0
+    manifest = json.loads((tmp_path / "m3" / "manifest.json").read_text())
+    assert manifest["model"]["hpn"]["bands"] == 64
+    assert (tmp_path / "m3" / "synth.onnx").stat().st_size > (out / "synth.onnx").stat().st_size
+    capsys.readouterr()
+    assert cli.main([*argv[:4], "--hpn-bands", "48"]) == 2  # 48 does not divide the Mel bands
+    assert "--hpn-bands 48 must divide" in capsys.readouterr().err
 
 
 def test_hpn_needs_the_harmonic_head(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
