@@ -141,6 +141,12 @@ class TrainConfig:
     seed: int = 0
     recon_loss: str = "l1"
     sc_weight: float = SC_WEIGHT
+    # The waveform term (harmonic head only): the notes played by the harmonic-plus-noise
+    # vocoder against the library's audio, multi-resolution spectral convergence plus
+    # log-magnitude L1, on the first ``wave_batch`` notes of each batch (it costs more than
+    # the rest of a step). 0: off.
+    wave_weight: float = 0.0
+    wave_batch: int = 8
     mmd_weight: float = 10.0
     mmd_scales: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
     disc_lr: float = 1e-3
@@ -162,6 +168,8 @@ class TrainConfig:
             raise ValueError("freeze_encoder needs init_from (a trained encoder to keep)")
         if self.recon_loss not in RECON_LOSSES:
             raise ValueError(f"recon_loss must be one of {RECON_LOSSES}")
+        if self.wave_weight < 0 or self.wave_batch < 1:
+            raise ValueError("wave_weight must be >= 0 and wave_batch >= 1")
         if self.steps < 1 or self.batch_size < 2:
             raise ValueError("steps must be >= 1 and batch_size >= 2 (MMD needs pairs)")
         if not 0.0 <= self.alpha_pre_fraction <= self.alpha_rise_end_fraction <= 1.0:

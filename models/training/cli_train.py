@@ -48,6 +48,8 @@ TRAIN_FLAGS = {
     "lr": "lr",
     "recon": "recon_loss",
     "sc_weight": "sc_weight",
+    "wave_weight": "wave_weight",
+    "wave_batch": "wave_batch",
     "mmd_weight": "mmd_weight",
     "checkpoint_every": "checkpoint_every",
     "log_every": "log_every",
@@ -108,6 +110,18 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--sc-weight",
         type=float,
         help=f"weight of the spectral-convergence term of l1+sc (default {d.sc_weight:g})",
+    )
+    p.add_argument(
+        "--wave-weight",
+        type=float,
+        help="weight of the waveform term: the harmonic head's notes played by the hpn "
+        "vocoder against the library's audio, multi-resolution STFT (default "
+        f"{d.wave_weight:g}: off; needs --dec-head harmonic)",
+    )
+    p.add_argument(
+        "--wave-batch",
+        type=int,
+        help=f"notes of each batch that the waveform term plays (default {d.wave_batch})",
     )
     p.add_argument(
         "--mmd-weight", type=float, help=f"weight of the MMD term (default {d.mmd_weight:g})"
@@ -184,6 +198,8 @@ def train(args: argparse.Namespace) -> int:
         session = open_session(args.out, "wae", fresh, args.resume, args.overwrite, info)
         if args.resume:
             mcfg, tcfg = _resumed(args, session, len(train_set))
+        if tcfg.wave_weight > 0:  # the waveform term needs the notes' audio
+            train_set = load_split(store, "train", audio=True)
         start(tcfg.seed)
         task = WAETask(mcfg, tcfg, train_set, valid_set, info)
         restore(session, task)
@@ -197,7 +213,8 @@ def train(args: argparse.Namespace) -> int:
             log_every=tcfg.log_every,
             valid_every=tcfg.valid_every,
             progress=not args.no_progress,
-            postfix=("recon", "mmd", "disc", "adv", "alpha"),
+            postfix=("recon", "wave", "mmd", "disc", "adv", "alpha")
+            if tcfg.wave_weight > 0 else ("recon", "mmd", "disc", "adv", "alpha"),
         )
         step = run_loop(task, args.out, settings, info, "wae", session.start_step, session.elapsed)
         if info.is_main:

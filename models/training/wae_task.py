@@ -8,6 +8,7 @@ own objective's gradient, and DistributedDataParallel sees one ordinary forward/
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from torch import nn
 from torch.func import functional_call
 
 from models.config import ModelConfig, TrainConfig
+from models.hpn import HarmonicNoiseVocoder, HpnConfig
 from models.training import losses
 from models.training.checkpoint import CHECKPOINT, OptimisedState, load_checkpoint
 from models.training.data import NoteSet
@@ -23,21 +25,48 @@ from models.training.distributed import BatchOrder, DistInfo, step_generator, wr
 from models.training.errors import TrainingError
 from models.training.schedule import alpha_at, lr_factor
 from models.wae.condition import Condition
+from models.wae.harmonic_head import HarmonicMelHead
 from models.wae.mmd import mmd_rbf
 from models.wae.model import WAE
 
+# The waveform term's STFT sizes, as fractions of the features' n_fft: 2048 .. 256 at
+# 22,050 Hz, 4096 .. 512 at 44.1 kHz (the same durations).
+WAVE_FFT_DIVISORS = (1, 2, 4, 8)
+WAVE_BANDS = 64  # the noise bank the shipped model is exported with (export --hpn-bands)
+
 
 class WAEObjective(nn.Module):
-    """``forward(features, pc, oct, style_w, dyn, style_labels, prior, alpha)`` -> loss terms.
+    """``forward(features, pc, oct, style_w, dyn, style_labels, prior, alpha, audio)`` -> loss
+    terms.
 
     Shapes: features ``(B, n_mels, T)``; the four condition tensors as in
-    :class:`Condition`; ``style_labels (B,)`` int64; ``prior (B, L)`` samples of N(0, I).
+    :class:`Condition`; ``style_labels (B,)`` int64; ``prior (B, L)`` samples of N(0, I);
+    ``audio (B, T * hop)`` the notes' waveforms, or None (needed by the waveform term only).
     """
 
     def __init__(self, model: WAE, tcfg: TrainConfig) -> None:
         super().__init__()
         self.model = model
         self.tcfg = tcfg
+        self.vocoder: HarmonicNoiseVocoder | None = None
+        if tcfg.wave_weight > 0:
+            if not isinstance(model.decoder.out, HarmonicMelHead):
+                raise TrainingError("--wave-weight plays the harmonic head with the hpn "
+                                    "vocoder: train with --dec-head harmonic")
+            f = model.cfg.features
+            bands = math.gcd(WAVE_BANDS, f.n_mels)  # the shipped noise bank where it fits
+            self.vocoder = HarmonicNoiseVocoder(HpnConfig(f, model.cfg.partials, bands))
+            self.ffts = tuple(f.n_fft // d for d in WAVE_FFT_DIVISORS)
+
+    def wave(self, h: torch.Tensor, cond: Condition, audio: torch.Tensor) -> torch.Tensor:
+        """Multi-resolution spectral convergence + log-magnitude L1 of the first
+        ``wave_batch`` notes played by the hpn vocoder from the decoder's last features
+        ``h (B, C, T)``, against ``audio (B, T * hop)``."""
+        assert self.vocoder is not None and isinstance(self.model.decoder.out, HarmonicMelHead)
+        n = min(self.tcfg.wave_batch, h.shape[0])
+        f0, amp, noise = self.model.decoder.out.params(h[:n], cond.midi()[:n])
+        sc, log_mag = losses.spectral_losses(self.vocoder(f0, amp, noise), audio[:n], self.ffts)
+        return sc + log_mag
 
     def forward(
         self,
@@ -49,15 +78,24 @@ class WAEObjective(nn.Module):
         style: torch.Tensor,
         prior: torch.Tensor,
         alpha: float,
+        audio: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         z = self.model.encoder(x)
-        rec = self.model.decoder(z, Condition(pc, octv, style_w, dyn))
+        cond = Condition(pc, octv, style_w, dyn)
+        dec = self.model.decoder
+        h = dec.features(z, cond)
+        rec = dec.out(h, cond.midi()) if isinstance(dec.out, HarmonicMelHead) else dec.out(h)
         recon = losses.reconstruction(
             rec, x, self.tcfg.recon_loss, self.model.cfg.features, self.tcfg.sc_weight
         )
         mmd = mmd_rbf(z, prior, self.tcfg.mmd_scales)
         total = recon + self.tcfg.mmd_weight * mmd
         out = {"recon": recon, "mmd": mmd}
+        if self.vocoder is not None:
+            if audio is None:
+                raise TrainingError("the waveform term needs the notes' audio")
+            out["wave"] = self.wave(h, cond, audio)
+            total = total + self.tcfg.wave_weight * out["wave"]
         disc = self.model.discriminator
         if disc is not None:
             logits = disc(z.detach())
@@ -76,6 +114,7 @@ class WAETask(OptimisedState):
     columns = (
         "loss",
         "recon",
+        "wave",
         "mmd",
         "disc",
         "adv",
@@ -133,8 +172,9 @@ class WAETask(OptimisedState):
             self.tcfg.alpha_rise_end_fraction,
         )
         self._train_mode()
+        audio = data.audio[idx] if data.audio is not None and self.tcfg.wave_weight > 0 else None
         out = self.objective(
-            data.features[idx], *cond.tensors(), data.labels["style"][idx], prior, alpha
+            data.features[idx], *cond.tensors(), data.labels["style"][idx], prior, alpha, audio
         )
         self.optimizer.zero_grad(set_to_none=True)
         out["loss"].backward()
