@@ -3,26 +3,36 @@
 # (`waefader recover`), trained on with the spectral-convergence term (`--recon l1+sc`,
 # 10,000 steps, lr 0.001), then polished with plain L1 (3,000 steps, lr 0.0005), exported
 # with fp16 weights, measured (bench quality) and its modulation table written.
-# usage: scripts/sharpen.sh [--model DIR] [--data DIR] [--out DIR] [--into DIR]
-#                           [--steps N] [--polish N] [--threads N]
+# --preset fullband: the same at 44.1 kHz (`make sharpen-fullband`): a 44.1 kHz corpus
+# (data/corpus_fb); the features keep their shape, so the 22,050 Hz weights all copy and the
+# spectral-convergence stage adapts them to the wider Mel bands (4,000 + 1,500 steps).
+# usage: scripts/sharpen.sh [--preset default|fullband] [--model DIR] [--data DIR]
+#                           [--out DIR] [--into DIR] [--steps N] [--polish N] [--threads N]
+#                           [--bands N]
 # Time on the 2-core machine of 2 December 2026 (bench render 1.9 ms a note): 0.22 s a step
 # with 2 threads, 0.31 s with 1 thread beside a second training: about 55 minutes in all.
 # Interrupted? Run it again: finished stages are kept, an unfinished training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-model=realtime/default_model data=data/corpus out=out/sharpen into=out/sharpen/model
-steps=10000 polish=3000 threads=2
+preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" threads=2
+bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "A finer noise bank")
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --model|--data|--out|--into|--steps|--polish|--threads) declare "${1#--}=$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --preset|--model|--data|--out|--into|--steps|--polish|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "sharpen.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$preset" in
+  default) data=${data:-data/corpus} out=${out:-out/sharpen} steps=${steps:-10000} polish=${polish:-3000} ;;
+  fullband) data=${data:-data/corpus_fb} out=${out:-out/sharpen_fb} steps=${steps:-4000} polish=${polish:-1500} ;;
+  *) echo "sharpen.sh: --preset is default or fullband" >&2; exit 2 ;;
+esac
+into=${into:-$out/model}
 W=.venv/bin/waefader
 [[ -x $W ]] || { echo "sharpen.sh: no $W; run 'make setup' first" >&2; exit 2; }
 say() { echo "[sharpen $(date +%H:%M:%S)] $*" >&2; }
-[[ -f $data/card.json ]] || { say "build the corpus"; $W dataset build --out "$data"; }
+[[ -f $data/card.json ]] || { say "build the corpus ($preset)"; $W dataset build --out "$data" --preset "$preset"; }
 [[ -f $out/base/wae/checkpoint.pt ]] || { say "recover $model"; $W recover --model "$model" --out "$out/base"; }
 
 stage() {  # stage RUN INIT STEPS LR RECON
@@ -37,7 +47,7 @@ stage "$out/sc" "$out/base/wae" "$steps" 0.001 l1+sc
 say "polish with plain L1 ($polish steps)"
 stage "$out/l1" "$out/sc" "$polish" 0.0005 l1
 say "export to $into"
-$W export --run "$out/l1" --out "$into" --quantize fp16-weights
+$W export --run "$out/l1" --out "$into" --quantize fp16-weights --hpn-bands "$bands"
 $W bench quality --model "$into" --out "$out/quality"
 .venv/bin/python -m realtime.modulation_info "$into" --quality "$out/quality" --write
 $W bench render --model "$into" --json
