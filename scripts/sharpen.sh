@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
 # The shipped model's latest stage (`make sharpen`): a model folder's weights read back
 # (`waefader recover`), trained on with the spectral-convergence term (`--recon l1+sc`,
-# 10,000 steps, lr 0.001), then polished with plain L1 (3,000 steps, lr 0.0005), exported
-# with fp16 weights, measured (bench quality) and its modulation table written.
+# 10,000 steps, lr 0.001), then polished with plain L1 (3,000 steps, lr 0.0005), then (--wave
+# N, 0 to skip) trained N steps on the waveform too (`--wave-weight 0.05`: its notes played
+# by the hpn vocoder against the library's audio), exported with fp16 weights, measured
+# (bench quality) and its modulation table written.
 # --preset fullband: the same at 44.1 kHz (`make sharpen-fullband`): a 44.1 kHz corpus
 # (data/corpus_fb); the features keep their shape, so the 22,050 Hz weights all copy and the
-# spectral-convergence stage adapts them to the wider Mel bands (4,000 + 1,500 steps).
+# spectral-convergence stage adapts them to the wider Mel bands (4,000 + 1,500 + 1,500 steps:
+# the shipped model since 2 December 2026).
 # usage: scripts/sharpen.sh [--preset default|fullband] [--model DIR] [--data DIR]
 #                           [--out DIR] [--into DIR] [--steps N] [--polish N] [--threads N]
-#                           [--bands N]
+#                           [--bands N] [--wave N]
 # Time on the 2-core machine of 2 December 2026 (bench render 1.9 ms a note): 0.22 s a step
 # with 2 threads, 0.31 s with 1 thread beside a second training: about 55 minutes in all.
+# Full band: 4,000 steps in 20.3 min and 1,500 in 5.6 min with 2 threads, the waveform stage
+# 1,500 steps in 16.8 min with 1 thread beside benches (0.67 s a step); 50 minutes in all.
 # Interrupted? Run it again: finished stages are kept, an unfinished training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" threads=2
+preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave=1500 threads=2
 bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "A finer noise bank")
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --preset|--model|--data|--out|--into|--steps|--polish|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --preset|--model|--data|--out|--into|--steps|--polish|--wave|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "sharpen.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,10 +40,10 @@ say() { echo "[sharpen $(date +%H:%M:%S)] $*" >&2; }
 [[ -f $data/card.json ]] || { say "build the corpus ($preset)"; $W dataset build --out "$data" --preset "$preset"; }
 [[ -f $out/base/wae/checkpoint.pt ]] || { say "recover $model"; $W recover --model "$model" --out "$out/base"; }
 
-stage() {  # stage RUN INIT STEPS LR RECON
+stage() {  # stage RUN INIT STEPS LR RECON [EXTRA FLAGS...]
   local run=$1 flags=(--model wae-fader --data "$data" --dec-head harmonic --init-from "$2"
     --steps "$3" --lr "$4" --recon "$5" --sc-weight 0.1 --batch-size 32 --threads "$threads"
-    --checkpoint-every 500 --valid-every 1000)
+    --checkpoint-every 500 --valid-every 1000 "${@:6}")
   [[ -f $run/config.json ]] && flags+=(--resume)
   $W train "${flags[@]}" --out "$run"
 }
@@ -46,8 +51,14 @@ say "train with the spectral-convergence term ($steps steps)"
 stage "$out/sc" "$out/base/wae" "$steps" 0.001 l1+sc
 say "polish with plain L1 ($polish steps)"
 stage "$out/l1" "$out/sc" "$polish" 0.0005 l1
+last=$out/l1
+if (( wave > 0 )); then
+  say "train on the waveform too ($wave steps)"
+  stage "$out/wave" "$out/l1" "$wave" 0.0005 l1 --wave-weight 0.05
+  last=$out/wave
+fi
 say "export to $into"
-$W export --run "$out/l1" --out "$into" --quantize fp16-weights --hpn-bands "$bands"
+$W export --run "$last" --out "$into" --quantize fp16-weights --hpn-bands "$bands"
 $W bench quality --model "$into" --out "$out/quality"
 .venv/bin/python -m realtime.modulation_info "$into" --quality "$out/quality" --write
 $W bench render --model "$into" --json

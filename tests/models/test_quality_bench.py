@@ -108,3 +108,25 @@ def test_bad_model_folder_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["--model", str(tmp_path), "--quick"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("waefader bench quality:") and "\n" not in err
+
+
+def test_spectrogram_comparison_figure(tiny_distinct: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from models.data.store import CorpusStore
+    from models.evaluation.spectrogram_compare import db_image, main
+
+    corpus = make_corpus(tmp_path / "corpus", n=12, styles=TINY_STYLES, cfg=FeatureConfig())
+    m = CorpusStore(corpus).meta[0]
+    out = tmp_path / "cmp.png"
+    argv = ["--data", str(corpus), "--model", f"tiny={tiny_distinct}", "--key",
+            f"{m.style}:{m.pitch}", "--dynamics", m.dynamics, "--out", str(out)]
+    assert main(argv) == 0 and out.stat().st_size > 0
+    assert "2 rows x 1 keys" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="has no"):
+        main([*argv[:5], f"{m.style}:20", "--out", str(out)])  # no such note in the library
+    # dB under the note's peak, on one time-frequency grid: a 1 kHz sine peaks at 0 dB in
+    # its bin (1,024-point window at 22,050 Hz: bin 46), far bands lie 60 dB under
+    sr = 22050
+    img = db_image(np.sin(2 * np.pi * 1000 * np.arange(sr) / sr).astype(np.float32), sr, 1.0)
+    assert img.max() == 0.0 and int(img.mean(axis=1).argmax()) == 46
+    assert img[100:, 5:-5].max() < -60.0  # (the edge frames cut the sine: a click)
