@@ -2,7 +2,7 @@
 # The shipped model's latest stage (`make sharpen`): a model folder's weights read back
 # (`waefader recover`), trained on with the spectral-convergence term (`--recon l1+sc`,
 # 10,000 steps, lr 0.001), then polished with plain L1 (3,000 steps, lr 0.0005), then (--wave
-# N, 0 to skip) trained N steps on the waveform too (`--wave-weight 0.05`: its notes played
+# N; 1,500 at full band, 0 by default) trained N steps on the waveform too (`--wave-weight 0.05`: its notes played
 # by the hpn vocoder against the library's audio), exported with fp16 weights, measured
 # (bench quality) and its modulation table written.
 # --preset fullband: the same at 44.1 kHz (`make sharpen-fullband`): a 44.1 kHz corpus
@@ -19,7 +19,7 @@
 # Interrupted? Run it again: finished stages are kept, an unfinished training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave=1500 threads=2
+preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave="" threads=2
 bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "A finer noise bank")
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -29,8 +29,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 case "$preset" in
-  default) data=${data:-data/corpus} out=${out:-out/sharpen} steps=${steps:-10000} polish=${polish:-3000} ;;
-  fullband) data=${data:-data/corpus_fb} out=${out:-out/sharpen_fb} steps=${steps:-4000} polish=${polish:-1500} ;;
+  default) data=${data:-data/corpus} out=${out:-out/sharpen} steps=${steps:-10000} polish=${polish:-3000} wave=${wave:-0} ;;
+  fullband) data=${data:-data/corpus_fb} out=${out:-out/sharpen_fb} steps=${steps:-4000} polish=${polish:-1500} wave=${wave:-1500} ;;
   *) echo "sharpen.sh: --preset is default or fullband" >&2; exit 2 ;;
 esac
 into=${into:-$out/model}
