@@ -55,7 +55,8 @@ class WAEObjective(nn.Module):
                                     "vocoder: train with --dec-head harmonic")
             f = model.cfg.features
             bands = math.gcd(WAVE_BANDS, f.n_mels)  # the shipped noise bank where it fits
-            self.vocoder = HarmonicNoiseVocoder(HpnConfig(f, model.cfg.partials, bands))
+            device = next(model.parameters()).device  # the model is on its device already
+            self.vocoder = HarmonicNoiseVocoder(HpnConfig(f, model.cfg.partials, bands)).to(device)
             self.ffts = tuple(f.n_fft // d for d in WAVE_FFT_DIVISORS)
 
     def wave(self, h: torch.Tensor, cond: Condition, audio: torch.Tensor) -> torch.Tensor:
