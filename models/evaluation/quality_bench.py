@@ -152,7 +152,7 @@ def render_sources(s: Settings, synth: OnnxSynth, keys: list[Key], lib: Library,
     midi = np.array([k.midi for k in keys], np.float64)
     if recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder):
         # hpn plays head parameters, not a Mel: those of the true Mel, fitted (on the
-        # Griffin-Lim keys: the fit costs about a second a note)
+        # Griffin-Lim keys: the fit costs about half a second a note)
         bar.stage("vocoder (fit)")
         audio, fit_l1 = render_fitted(recovered.decoder.out, recovered.mcnn, lib.features[gl],
                                       midi[gl], tick=bar.tick)
