@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave="" threads=2
-bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "A finer noise bank")
+bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "Full band")
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset|--model|--data|--out|--into|--steps|--polish|--wave|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
