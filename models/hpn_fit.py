@@ -28,10 +28,10 @@ import numpy as np
 import torch
 
 from models.features import feature_to_amplitude
-from models.harmonic import HarmonicSource
+from models.harmonic import HarmonicSource, mel_edges
 from models.hpn import HarmonicNoiseVocoder
 from models.wae.harmonic_head import HarmonicMelHead
-from realtime.dsp.features import FeatureConfig, mel_filterbank
+from realtime.dsp.features import FeatureConfig
 
 FIT_STEPS = 150
 FIT_LR = 0.03
@@ -51,13 +51,6 @@ def mel_pitch(cfg: FeatureConfig, feats: torch.Tensor, midi: torch.Tensor) -> to
         return _source(cfg).f0(feature_to_amplitude(feats, cfg), midi)
 
 
-def band_centres(cfg: FeatureConfig) -> torch.Tensor:
-    """The frequency (Hz) of each Mel band's peak ``(n_mels,)``."""
-    fb = mel_filterbank(cfg)
-    hz = np.fft.rfftfreq(cfg.n_fft, 1.0 / cfg.sample_rate)
-    return torch.from_numpy(hz[fb.argmax(axis=1)].astype(np.float32))
-
-
 def fit_params(head: HarmonicMelHead, feats: torch.Tensor, midi: torch.Tensor,
                steps: int = FIT_STEPS, lr: float = FIT_LR
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, float]:
@@ -67,7 +60,8 @@ def fit_params(head: HarmonicMelHead, feats: torch.Tensor, midi: torch.Tensor,
     cfg = head.cfg
     f0 = mel_pitch(cfg, feats, midi)  # (B, T)
     freqs = head.k * f0.unsqueeze(1)  # (B, K, T)
-    band = torch.bucketize(freqs, band_centres(cfg)).clamp(max=cfg.n_mels - 1)
+    centres = torch.from_numpy(mel_edges(cfg)[1:-1].astype(np.float32))  # the triangles' peaks
+    band = torch.bucketize(freqs, centres).clamp(max=cfg.n_mels - 1)
     amp_f = torch.gather(feats, 1, band).clone().requires_grad_(True)
     noise_f = (feats - NOISE_START).clone().requires_grad_(True)
     opt = torch.optim.Adam([amp_f, noise_f], lr=lr)

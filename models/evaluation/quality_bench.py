@@ -264,7 +264,8 @@ def run(s: Settings) -> BenchRun:
     stages["library_s"] = time.perf_counter() - t0
     recovered = _recover(synth.root, lib.notes)
     guided, err = (True, float("nan"))
-    if recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder):
+    fitted = recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder)
+    if fitted:
         lib.notes.append("vocoder source: the hpn vocoder plays head parameters fitted to the "
                          "true Mel (models/hpn_fit.py), on the Griffin-Lim keys")
     elif recovered is not None:
@@ -274,7 +275,6 @@ def run(s: Settings) -> BenchRun:
     s = Settings(**{**s.__dict__, "draws": draws})
     n_gl = len(gl_subset(keys, 1 if s.quick else s.gl_keys))
     n_mf = sum(k.dynamics == "mf" for k in keys)
-    fitted = recovered is not None and isinstance(recovered.mcnn, HarmonicNoiseVocoder)
     n_voc = n_gl if fitted else (len(keys) if recovered is not None else 0)
     total = (len(keys) * 2 + n_voc + n_mf * draws + n_gl) * 2
     bar = Progress(total, s.progress)

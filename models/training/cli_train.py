@@ -23,7 +23,7 @@ from models.training.cli_common import (
     steps_from,
     warmup_fields,
 )
-from models.training.data import load_split, open_corpus
+from models.training.data import load_split, open_corpus, with_audio
 from models.training.distributed import init_distributed, shutdown
 from models.training.errors import TrainingError
 from models.training.loop import LoopSettings, run_loop
@@ -199,7 +199,7 @@ def train(args: argparse.Namespace) -> int:
         if args.resume:
             mcfg, tcfg = _resumed(args, session, len(train_set))
         if tcfg.wave_weight > 0:  # the waveform term needs the notes' audio
-            train_set = load_split(store, "train", audio=True)
+            train_set = with_audio(store, "train", train_set)
         start(tcfg.seed)
         task = WAETask(mcfg, tcfg, train_set, valid_set, info)
         restore(session, task)

@@ -7,7 +7,7 @@ would only add process start-up time on a 2-core machine).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,12 @@ class NoteSet:
             lab["dynamics"][idx],
             self.n_styles,
         )
+
+
+def with_audio(store: CorpusStore, split: str, notes: NoteSet) -> NoteSet:
+    """``notes`` (a split loaded without audio) with the split's waveforms added."""
+    wav = torch.from_numpy(np.asarray(store.audio[store.split_indices(split)], dtype=np.float32))
+    return replace(notes, audio=wav)
 
 
 def load_split(store: CorpusStore, split: str, audio: bool = False) -> NoteSet:

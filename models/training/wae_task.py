@@ -84,8 +84,8 @@ class WAEObjective(nn.Module):
         z = self.model.encoder(x)
         cond = Condition(pc, octv, style_w, dyn)
         dec = self.model.decoder
-        h = dec.features(z, cond)
-        rec = dec.out(h, cond.midi()) if isinstance(dec.out, HarmonicMelHead) else dec.out(h)
+        h = dec.features(z, cond)  # kept: the waveform term plays the head from it too
+        rec = dec.head(h, cond)
         recon = losses.reconstruction(
             rec, x, self.tcfg.recon_loss, self.model.cfg.features, self.tcfg.sc_weight
         )

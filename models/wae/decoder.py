@@ -87,7 +87,10 @@ class Decoder(nn.Module):
         """``frames``: only the first frames of the output (the fast-start graph). The blocks
         still run whole (AdaIN normalises over all frames); the output head works frame by
         frame, so it runs on the frames asked for only."""
-        x = self.features(z, cond, frames)
+        return self.head(self.features(z, cond, frames), cond)
+
+    def head(self, x: torch.Tensor, cond: Condition | None) -> torch.Tensor:
+        """The output head on the last block's output ``x (B, C, T)`` -> features."""
         if isinstance(self.out, HarmonicMelHead):
             assert cond is not None  # checked by the config: the head needs the note
             harmonic: torch.Tensor = self.out(x, cond.midi())
