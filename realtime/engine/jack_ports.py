@@ -206,6 +206,20 @@ def remember_port(port: str, helper: str = "waefader") -> None:
         jack.close()
 
 
+def unlink_port(port: str, helper: str = "waefader") -> None:
+    """Cut every connection of one port (``waefader-midi:midi_in``): no more events reach
+    it from the next cycle on."""
+    jack = _Jack(f"{helper}-ports")
+    try:
+        for peer in jack.links(port):
+            if jack.is_input(port):
+                jack.disconnect(peer, port)
+            else:
+                jack.disconnect(port, peer)
+    finally:
+        jack.close()
+
+
 def restore_port(port: str, helper: str = "waefader") -> list[str]:
     """Connect a reopened port where it was when it last closed; returns those peers."""
     peers = _port_links.pop(port, [])

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import mido
 import pytest
@@ -217,3 +221,44 @@ def test_program_change_recalls_a_preset_by_its_place_in_the_list() -> None:
     assert heard[-1][0] == "preset" and str(heard[-1][1]).endswith("fifths.json")
     h.handle(mido.Message("program_change", program=127))  # beyond the list: ignored
     assert h.programs == 1 and h.counts["ignored"] == 1 and h.counts["errors"] == 0
+
+
+CLOSE_WHILE_PLAYING = """
+import threading, time, mido
+from realtime.midi.ports import open_input
+backend = mido.Backend("mido.backends.rtmidi/UNIX_JACK")
+for _ in range(25):
+    got = []
+    inp = open_input(lambda msg, arrival: (got.append(msg), time.sleep(0.002)), port="virtual",
+                     api="jack")
+    out = backend.open_output("waefader-midi:midi_in")
+    stop = threading.Event()
+    def play():
+        while not stop.is_set():
+            out.send(mido.Message("note_on", note=60, velocity=64))
+            time.sleep(0.0005)
+    t = threading.Thread(target=play)
+    t.start()
+    time.sleep(0.05)
+    inp.close()  # closes while notes keep coming
+    stop.set()
+    t.join()
+    out.close()
+    assert got
+print("closed 25 times")
+"""
+
+
+@pytest.mark.jack
+def test_closing_a_jack_port_while_notes_arrive_does_not_crash() -> None:
+    """rtmidi calls our callback on JACK's thread; closing the port under it used to
+    segfault about once in 20 closes (tests/gui/test_gui_osc.py) and, here, to hang. 25
+    closes while a sender keeps playing, in a child process: a crash or a hang is a
+    failure, not a dead run."""
+    need_jack()
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", CLOSE_WHILE_PLAYING], cwd=root, text=True,
+                          capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "closed 25 times" in done.stdout
