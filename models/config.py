@@ -147,6 +147,12 @@ class TrainConfig:
     # the rest of a step). 0: off.
     wave_weight: float = 0.0
     wave_batch: int = 8
+    # Adversarial training on the same played notes (harmonic head only): multi-period and
+    # multi-resolution discriminators (models/wave_discriminators.py), least-squares GAN
+    # plus feature matching, on aligned crops of ``gan_crop`` samples. 0: off.
+    gan_weight: float = 0.0
+    gan_crop: int = 16384
+    gan_lr: float = 2e-4
     mmd_weight: float = 10.0
     mmd_scales: tuple[float, ...] = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
     disc_lr: float = 1e-3
@@ -170,6 +176,8 @@ class TrainConfig:
             raise ValueError(f"recon_loss must be one of {RECON_LOSSES}")
         if self.wave_weight < 0 or self.wave_batch < 1:
             raise ValueError("wave_weight must be >= 0 and wave_batch >= 1")
+        if self.gan_weight < 0 or self.gan_crop < 256 or self.gan_lr <= 0:
+            raise ValueError("gan_weight must be >= 0, gan_crop >= 256 and gan_lr > 0")
         if self.steps < 1 or self.batch_size < 2:
             raise ValueError("steps must be >= 1 and batch_size >= 2 (MMD needs pairs)")
         if not 0.0 <= self.alpha_pre_fraction <= self.alpha_rise_end_fraction <= 1.0:

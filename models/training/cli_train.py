@@ -50,6 +50,9 @@ TRAIN_FLAGS = {
     "sc_weight": "sc_weight",
     "wave_weight": "wave_weight",
     "wave_batch": "wave_batch",
+    "gan_weight": "gan_weight",
+    "gan_crop": "gan_crop",
+    "gan_lr": "gan_lr",
     "mmd_weight": "mmd_weight",
     "checkpoint_every": "checkpoint_every",
     "log_every": "log_every",
@@ -122,6 +125,21 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         "--wave-batch",
         type=int,
         help=f"notes of each batch that the waveform term plays (default {d.wave_batch})",
+    )
+    p.add_argument(
+        "--gan-weight",
+        type=float,
+        help="weight of adversarial training on the played notes: multi-period + "
+        "multi-resolution discriminators, least-squares GAN + feature matching (default "
+        f"{d.gan_weight:g}: off; needs --dec-head harmonic)",
+    )
+    p.add_argument(
+        "--gan-crop",
+        type=int,
+        help=f"samples of each played note the discriminators judge (default {d.gan_crop})",
+    )
+    p.add_argument(
+        "--gan-lr", type=float, help=f"the discriminators' learning rate (default {d.gan_lr:g})"
     )
     p.add_argument(
         "--mmd-weight", type=float, help=f"weight of the MMD term (default {d.mmd_weight:g})"
@@ -198,7 +216,8 @@ def train(args: argparse.Namespace) -> int:
         session = open_session(args.out, "wae", fresh, args.resume, args.overwrite, info)
         if args.resume:
             mcfg, tcfg = _resumed(args, session, len(train_set))
-        if tcfg.wave_weight > 0:  # the waveform term needs the notes' audio
+        plays = tcfg.wave_weight > 0 or tcfg.gan_weight > 0
+        if plays:  # the waveform terms need the notes' audio
             train_set = with_audio(store, "train", train_set)
         start(tcfg.seed)
         task = WAETask(mcfg, tcfg, train_set, valid_set, info)
@@ -213,8 +232,7 @@ def train(args: argparse.Namespace) -> int:
             log_every=tcfg.log_every,
             valid_every=tcfg.valid_every,
             progress=not args.no_progress,
-            postfix=("recon", "wave", "mmd", "disc", "adv", "alpha")
-            if tcfg.wave_weight > 0 else ("recon", "mmd", "disc", "adv", "alpha"),
+            postfix=_postfix(tcfg),
         )
         step = run_loop(task, args.out, settings, info, "wae", session.start_step, session.elapsed)
         if info.is_main:
@@ -225,6 +243,13 @@ def train(args: argparse.Namespace) -> int:
         return 0
     finally:
         shutdown(info)
+
+
+def _postfix(tcfg: TrainConfig) -> tuple[str, ...]:
+    """The progress bar's loss terms: those this run computes."""
+    wave = ("wave",) if tcfg.wave_weight > 0 else ()
+    gan = ("gan_d", "gan_g", "gan_fm") if tcfg.gan_weight > 0 else ()
+    return ("recon", *wave, *gan, "mmd", "disc", "adv", "alpha")
 
 
 def _lr_only(tcfg: TrainConfig) -> str:

@@ -28,11 +28,22 @@ from models.wae.condition import Condition
 from models.wae.harmonic_head import HarmonicMelHead
 from models.wae.mmd import mmd_rbf
 from models.wae.model import WAE
+from models.wave_discriminators import (
+    WaveDiscConfig,
+    WaveDiscriminator,
+    aligned_crops,
+    discriminator_loss,
+    feature_matching,
+    generator_loss,
+)
 
 # The waveform term's STFT sizes, as fractions of the features' n_fft: 2048 .. 256 at
 # 22,050 Hz, 4096 .. 512 at 44.1 kHz (the same durations).
 WAVE_FFT_DIVISORS = (1, 2, 4, 8)
 WAVE_BANDS = 64  # the noise bank the shipped model is exported with (export --hpn-bands)
+# Feature matching against the adversarial term, HiFi-GAN's ratio (2 : 1).
+FM_WEIGHT = 2.0
+GAN_BETAS = (0.8, 0.99)  # Adam's betas of GAN vocoders: a shorter memory for a moving target
 
 
 class WAEObjective(nn.Module):
@@ -49,25 +60,49 @@ class WAEObjective(nn.Module):
         self.model = model
         self.tcfg = tcfg
         self.vocoder: HarmonicNoiseVocoder | None = None
-        if tcfg.wave_weight > 0:
+        self.wave_disc: WaveDiscriminator | None = None
+        if tcfg.wave_weight > 0 or tcfg.gan_weight > 0:
             if not isinstance(model.decoder.out, HarmonicMelHead):
-                raise TrainingError("--wave-weight plays the harmonic head with the hpn "
-                                    "vocoder: train with --dec-head harmonic")
+                raise TrainingError("--wave-weight and --gan-weight play the harmonic head with "
+                                    "the hpn vocoder: train with --dec-head harmonic")
             f = model.cfg.features
             bands = math.gcd(WAVE_BANDS, f.n_mels)  # the shipped noise bank where it fits
             device = next(model.parameters()).device  # the model is on its device already
             self.vocoder = HarmonicNoiseVocoder(HpnConfig(f, model.cfg.partials, bands)).to(device)
             self.ffts = tuple(f.n_fft // d for d in WAVE_FFT_DIVISORS)
+            if tcfg.gan_weight > 0:
+                self.wave_disc = WaveDiscriminator(WaveDiscConfig.for_rate(f.n_fft)).to(device)
 
-    def wave(self, h: torch.Tensor, cond: Condition, audio: torch.Tensor) -> torch.Tensor:
-        """Multi-resolution spectral convergence + log-magnitude L1 of the first
-        ``wave_batch`` notes played by the hpn vocoder from the decoder's last features
-        ``h (B, C, T)``, against ``audio (B, T * hop)``."""
+    def play(self, h: torch.Tensor, cond: Condition) -> torch.Tensor:
+        """The first ``wave_batch`` notes of the decoder's last features ``h (B, C, T)``
+        played by the hpn vocoder -> ``(n, T * hop)``."""
         assert self.vocoder is not None and isinstance(self.model.decoder.out, HarmonicMelHead)
         n = min(self.tcfg.wave_batch, h.shape[0])
         f0, amp, noise = self.model.decoder.out.params(h[:n], cond.midi()[:n])
-        sc, log_mag = losses.spectral_losses(self.vocoder(f0, amp, noise), audio[:n], self.ffts)
+        return self.vocoder(f0, amp, noise)
+
+    def wave(self, played: torch.Tensor, audio: torch.Tensor) -> torch.Tensor:
+        """Multi-resolution spectral convergence + log-magnitude L1 of ``played (n, S)``
+        against ``audio (n, S)``."""
+        sc, log_mag = losses.spectral_losses(played, audio, self.ffts)
         return sc + log_mag
+
+    def adversarial(self, played: torch.Tensor, audio: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The wave discriminators' loss and the decoder's adversarial and feature-matching
+        terms, on aligned crops of ``played`` and ``audio (n, S)``.
+
+        As with the Fader discriminator, one backward serves both sides: the discriminators
+        judge a detached copy of the played notes, and the decoder is judged by a copy of
+        the discriminators whose weights are detached."""
+        assert self.wave_disc is not None
+        fake, real = aligned_crops(played, audio, self.tcfg.gan_crop)
+        disc = self.wave_disc
+        real_j = disc(real)
+        d_loss = discriminator_loss(real_j, disc(fake.detach()))
+        frozen = {n: p.detach() for n, p in disc.named_parameters()}
+        fake_j = functional_call(disc, frozen, (fake,))
+        return {"gan_d": d_loss, "gan_g": generator_loss(fake_j),
+                "gan_fm": feature_matching(real_j, fake_j)}
 
     def forward(
         self,
@@ -94,9 +129,17 @@ class WAEObjective(nn.Module):
         out = {"recon": recon, "mmd": mmd}
         if self.vocoder is not None:
             if audio is None:
-                raise TrainingError("the waveform term needs the notes' audio")
-            out["wave"] = self.wave(h, cond, audio)
-            total = total + self.tcfg.wave_weight * out["wave"]
+                raise TrainingError("the waveform terms need the notes' audio")
+            played = self.play(h, cond)
+            real = audio[: played.shape[0]]
+            if self.tcfg.wave_weight > 0:
+                out["wave"] = self.wave(played, real)
+                total = total + self.tcfg.wave_weight * out["wave"]
+            if self.wave_disc is not None:
+                gan = self.adversarial(played, real)
+                out.update(gan)
+                total = total + gan["gan_d"] + self.tcfg.gan_weight * (
+                    gan["gan_g"] + FM_WEIGHT * gan["gan_fm"])
         disc = self.model.discriminator
         if disc is not None:
             logits = disc(z.detach())
@@ -116,6 +159,9 @@ class WAETask(OptimisedState):
         "loss",
         "recon",
         "wave",
+        "gan_d",
+        "gan_g",
+        "gan_fm",
         "mmd",
         "disc",
         "adv",
@@ -142,13 +188,18 @@ class WAETask(OptimisedState):
         self.model = WAE(cfg).to(info.device)
         if tcfg.init_from:
             init_weights(self.model, Path(tcfg.init_from), tcfg.freeze_encoder)
-        self.objective = wrap(WAEObjective(self.model, tcfg), info)
+        objective = WAEObjective(self.model, tcfg)
+        self.wave_disc = objective.wave_disc  # kept in checkpoints beside the model
+        self.objective = wrap(objective, info)
         trainable = [p for p in self.model.autoencoder_parameters() if p.requires_grad]
         groups: list[dict[str, Any]] = [{"params": trainable, "lr": tcfg.lr}]
         if self.model.discriminator is not None:
             groups.append(
                 {"params": list(self.model.discriminator.parameters()), "lr": tcfg.disc_lr}
             )
+        if self.wave_disc is not None:
+            groups.append({"params": list(self.wave_disc.parameters()), "lr": tcfg.gan_lr,
+                           "betas": GAN_BETAS})
         self.optimizer = torch.optim.Adam(groups, weight_decay=tcfg.weight_decay)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(
             self.optimizer,
@@ -158,6 +209,19 @@ class WAETask(OptimisedState):
         self.valid_set = _to_device(valid, info.device) if valid is not None else None
         self.order = BatchOrder(len(train), tcfg.batch_size, info, tcfg.seed)
         self.steps_per_epoch = self.order.steps_per_epoch
+
+    def state(self) -> dict[str, Any]:
+        out = super().state()
+        if self.wave_disc is not None:
+            out["wave_disc"] = self.wave_disc.state_dict()
+        return out
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        super().load_state(state)
+        if self.wave_disc is not None:
+            if "wave_disc" not in state:
+                raise KeyError("the checkpoint has no wave discriminators (--gan-weight was 0)")
+            self.wave_disc.load_state_dict(state["wave_disc"])
 
     def train_step(self, step: int) -> dict[str, float]:
         idx = self.order.indices(step).to(self.info.device)
@@ -173,7 +237,8 @@ class WAETask(OptimisedState):
             self.tcfg.alpha_rise_end_fraction,
         )
         self._train_mode()
-        audio = data.audio[idx] if data.audio is not None and self.tcfg.wave_weight > 0 else None
+        plays = self.tcfg.wave_weight > 0 or self.tcfg.gan_weight > 0
+        audio = data.audio[idx] if data.audio is not None and plays else None
         out = self.objective(
             data.features[idx], *cond.tensors(), data.labels["style"][idx], prior, alpha, audio
         )
