@@ -152,10 +152,13 @@ def format_text(s: dict[str, Any]) -> str:
     lines += [f"  {name:<16} {size / 1e6:6.2f} MB" for name, size in s["files"].items()]
     parity = s["parity"]
     if isinstance(parity, dict):
-        lines.append(
-            f"  parity: max |onnx - torch| {parity['synth_max_abs']:.2g} "
-            f"(tolerance {parity['wave_atol']:g})"
-        )
+        line = (f"  parity: max |onnx - torch| {parity['synth_max_abs']:.2g} "
+                f"(tolerance {parity['wave_atol']:g})")
+        if parity.get("phase_only_notes"):  # over the tolerance only by a snapped phase
+            line += (f"; {parity['phase_only_notes']} of {parity['n_inputs']} notes a snapped "
+                     f"phase step apart, spectra within {parity['spectral_convergence_max']:.2g} "
+                     f"(tolerance {parity['spec_atol']:g})")
+        lines.append(line)
     else:
         lines.append("  parity: skipped (--no-parity)")
     if isinstance(s["quantization"], dict):

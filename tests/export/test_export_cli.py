@@ -137,3 +137,16 @@ def test_hpn_needs_the_harmonic_head(tmp_path: Path, capsys: pytest.CaptureFixtu
     code = cli.main(["--run", str(run), "--out", str(tmp_path / "m"), "--vocoder", "hpn"])
     err = capsys.readouterr().err
     assert code == 2 and "harmonic decoder head" in err and "Traceback" not in err
+
+
+def test_the_parity_line_says_when_notes_differ_only_by_a_snapped_phase() -> None:
+    parity = {"synth_max_abs": 1.3e-4, "wave_atol": 1e-4, "n_inputs": 66,
+              "phase_only_notes": 33, "spectral_convergence_max": 5.8e-4, "spec_atol": 1e-3}
+    summary = {"out": "m", "files": {"synth.onnx": 10}, "total_bytes": 10, "styles": ["a"],
+               "parity": parity, "quantization": "none"}
+    text = cli.format_text(summary)
+    assert ("parity: max |onnx - torch| 0.00013 (tolerance 0.0001); 33 of 66 notes a snapped "
+            "phase step apart, spectra within 0.00058 (tolerance 0.001)") in text
+    exact = cli.format_text({**summary, "parity": {**parity, "phase_only_notes": 0,
+                                                   "synth_max_abs": 2e-5}})
+    assert "parity: max |onnx - torch| 2e-05 (tolerance 0.0001)\n" in exact
