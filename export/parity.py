@@ -8,7 +8,7 @@ the decoder's own features for those notes (realistic spectrograms, no dataset n
 Stated tolerances (float32 graphs): waveform max |onnx - torch| <= ``WAVE_ATOL`` (full
 scale 1.0; 1e-4 is -80 dB, far below the model's own noise floor); z max
 |onnx - torch| <= ``Z_ATOL`` * (1 + |z|). The fast-start head must equal the first samples
-of the whole note within ``WAVE_ATOL``.
+of the whole note the runtime renders within ``WAVE_ATOL``.
 
 One exception, for the harmonic synthesis: its per-frame phase advance is snapped to
 multiples of 1/2048 cycle (exact sums in float32, :func:`models.harmonic.frame_phase`), and
@@ -157,14 +157,18 @@ def check_parity(
         feats = whole.decoder(*_cond_args(inputs)).clamp(0.0, 1.0).numpy()
         z_ref = encoder(torch.from_numpy(feats)).numpy() if encoder is not None else None
     cfg = synth.manifest.features
-    wave_err, exact_err, phase_only, worst_sc = wave_parity(synth.render(*inputs), ref, cfg)
+    got = synth.render(*inputs)
+    wave_err, exact_err, phase_only, worst_sc = wave_parity(got, ref, cfg)
     _require(exact_err <= WAVE_ATOL, "synth", exact_err, WAVE_ATOL)
     head_err = 0.0
     if synth.head_samples:
+        # The head must equal the whole note the runtime plays after it, sample by sample
+        # (the seam of a progressive start); the whole note was held to torch just above.
+        # Against torch directly, a note a snapped phase step apart (see the module doc)
+        # would be judged on a few frames' magnitudes, too short a span to tell.
         head = synth.render_head(*inputs)
-        head_err, exact, head_phase, head_sc = wave_parity(head, ref[:, : synth.head_samples], cfg)
-        _require(exact <= WAVE_ATOL, "synth_head (vs the whole note)", exact, WAVE_ATOL)
-        phase_only, worst_sc = max(phase_only, head_phase), max(worst_sc, head_sc)
+        head_err = float(np.abs(head - got[:, : synth.head_samples]).max())
+        _require(head_err <= WAVE_ATOL, "synth_head (vs the whole note)", head_err, WAVE_ATOL)
     z_err = 0.0
     if z_ref is not None:
         z = synth.encode(feats)

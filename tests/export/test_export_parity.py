@@ -90,6 +90,20 @@ def test_parity_catches_a_different_model(exported: tuple[WAE, MCNN, Path]) -> N
         check_parity(load_model(out), SynthWrapper(other_wae.decoder, other_mcnn), None, inputs)
 
 
+def test_parity_catches_a_head_that_drifts_from_the_whole_note(
+    exported: tuple[WAE, MCNN, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wae, mcnn, out = exported
+    synth = load_model(out)
+    inputs = parity_inputs(3, STYLES, RANGES, 1.0)
+    whole = SynthWrapper(wae.decoder, mcnn)
+    assert check_parity(synth, whole, None, inputs).head_max_abs <= WAVE_ATOL
+    render_head = synth.render_head
+    monkeypatch.setattr(synth, "render_head", lambda *a: render_head(*a) * 1.01)
+    with pytest.raises(ParityError, match=r"synth_head \(vs the whole note\)"):
+        check_parity(synth, whole, None, inputs)
+
+
 def test_dynamic_batch(exported: tuple[WAE, MCNN, Path]) -> None:
     synth = load_model(exported[2])
     one = synth.render(*synth.zeros(1))
