@@ -11,7 +11,10 @@
 # the shipped model since 2 December 2026).
 # usage: scripts/sharpen.sh [--preset default|fullband] [--model DIR] [--data DIR]
 #                           [--out DIR] [--into DIR] [--steps N] [--polish N] [--threads N]
-#                           [--bands N] [--wave N]
+#                           [--bands N] [--wave N] [--gan N]
+# --gan N (0 by default): N more steps with adversarial training too (`--gan-weight 0.03
+# --gan-crop 8192`, lr 0.0003; 1,200 steps in 27 min with 1 thread at 44.1 kHz, 1.36 s a
+# step; docs/QUALITY.md, "Adversarial training": measured, not shipped yet).
 # Time on the 2-core machine of 2 December 2026 (bench render 1.9 ms a note): 0.22 s a step
 # with 2 threads, 0.31 s with 1 thread beside a second training: about 55 minutes in all.
 # Full band: 4,000 steps in 20.3 min and 1,500 in 5.6 min with 2 threads, the waveform stage
@@ -19,12 +22,12 @@
 # Interrupted? Run it again: finished stages are kept, an unfinished training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave="" threads=2
+preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave="" gan=0 threads=2
 bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "Full band")
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --preset|--model|--data|--out|--into|--steps|--polish|--wave|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --preset|--model|--data|--out|--into|--steps|--polish|--wave|--gan|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "sharpen.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +59,11 @@ if (( wave > 0 )); then
   say "train on the waveform too ($wave steps)"
   stage "$out/wave" "$out/l1" "$wave" 0.0005 l1 --wave-weight 0.05
   last=$out/wave
+fi
+if (( gan > 0 )); then
+  say "adversarial training too ($gan steps)"
+  stage "$out/gan" "$last" "$gan" 0.0003 l1 --wave-weight 0.05 --gan-weight 0.03 --gan-crop 8192
+  last=$out/gan
 fi
 say "export to $into"
 $W export --run "$last" --out "$into" --quantize fp16-weights --hpn-bands "$bands"
