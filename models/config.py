@@ -189,6 +189,11 @@ class TrainConfig:
         """Learning-rate warm-up in steps: ``warmup_steps``, or ``warmup_fraction`` of the run."""
         return warmup_length(self.warmup_steps, self.warmup_fraction, self.steps)
 
+    @property
+    def plays_notes(self) -> bool:
+        """A waveform term is on: the decoder's notes are played and need their audio."""
+        return self.wave_weight > 0 or self.gan_weight > 0
+
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self)))
 

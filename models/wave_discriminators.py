@@ -54,6 +54,15 @@ class WaveDiscConfig:
         return cls(ffts=(n_fft // 2, n_fft // 4, n_fft // 8), channels=channels)
 
 
+def _judge(convs: nn.ModuleList, out: nn.Module, h: torch.Tensor) -> Judgement:
+    """The convolution stack with LeakyReLU, keeping each layer's output, then the logits."""
+    feats = []
+    for conv in convs:
+        h = F.leaky_relu(conv(h), SLOPE)
+        feats.append(h)
+    return out(h), feats
+
+
 class PeriodDiscriminator(nn.Module):
     """``(B, samples)`` -> logits ``(B, 1, frames, p)`` and feature maps."""
 
@@ -72,11 +81,7 @@ class PeriodDiscriminator(nn.Module):
         if pad:  # reflect: a zero tail would be an easy tell of the fake
             x = F.pad(x.unsqueeze(1), (0, pad), mode="reflect").squeeze(1)
         h = x.reshape(x.shape[0], 1, -1, self.period)
-        feats = []
-        for conv in self.convs:
-            h = F.leaky_relu(conv(h), SLOPE)
-            feats.append(h)
-        return self.out(h), feats
+        return _judge(self.convs, self.out, h)
 
 
 class ResolutionDiscriminator(nn.Module):
@@ -99,11 +104,7 @@ class ResolutionDiscriminator(nn.Module):
         spec = torch.stft(x, self.n_fft, self.n_fft // 4, window=self.window,  # type: ignore[arg-type]
                           return_complex=True)
         h = torch.log(spec.abs() + 1e-5).unsqueeze(1)
-        feats = []
-        for conv in self.convs:
-            h = F.leaky_relu(conv(h), SLOPE)
-            feats.append(h)
-        return self.out(h), feats
+        return _judge(self.convs, self.out, h)
 
 
 class WaveDiscriminator(nn.Module):

@@ -216,8 +216,7 @@ def train(args: argparse.Namespace) -> int:
         session = open_session(args.out, "wae", fresh, args.resume, args.overwrite, info)
         if args.resume:
             mcfg, tcfg = _resumed(args, session, len(train_set))
-        plays = tcfg.wave_weight > 0 or tcfg.gan_weight > 0
-        if plays:  # the waveform terms need the notes' audio
+        if tcfg.plays_notes:  # the waveform terms need the notes' audio
             train_set = with_audio(store, "train", train_set)
         start(tcfg.seed)
         task = WAETask(mcfg, tcfg, train_set, valid_set, info)

@@ -61,7 +61,7 @@ class WAEObjective(nn.Module):
         self.tcfg = tcfg
         self.vocoder: HarmonicNoiseVocoder | None = None
         self.wave_disc: WaveDiscriminator | None = None
-        if tcfg.wave_weight > 0 or tcfg.gan_weight > 0:
+        if tcfg.plays_notes:
             if not isinstance(model.decoder.out, HarmonicMelHead):
                 raise TrainingError("--wave-weight and --gan-weight play the harmonic head with "
                                     "the hpn vocoder: train with --dec-head harmonic")
@@ -237,8 +237,7 @@ class WAETask(OptimisedState):
             self.tcfg.alpha_rise_end_fraction,
         )
         self._train_mode()
-        plays = self.tcfg.wave_weight > 0 or self.tcfg.gan_weight > 0
-        audio = data.audio[idx] if data.audio is not None and plays else None
+        audio = data.audio[idx] if data.audio is not None and self.tcfg.plays_notes else None
         out = self.objective(
             data.features[idx], *cond.tensors(), data.labels["style"][idx], prior, alpha, audio
         )
