@@ -50,14 +50,20 @@ stage() {  # stage RUN INIT STEPS LR RECON [EXTRA FLAGS...]
   [[ -f $run/config.json ]] && flags+=(--resume)
   $W train "${flags[@]}" --out "$run"
 }
-say "train with the spectral-convergence term ($steps steps)"
-stage "$out/sc" "$out/base/wae" "$steps" 0.001 l1+sc
-say "polish with plain L1 ($polish steps)"
-stage "$out/l1" "$out/sc" "$polish" 0.0005 l1
-last=$out/l1
+last=$out/base/wae  # a stage of 0 steps is skipped: --steps 0 --polish 0 --wave 0 --gan N
+if (( steps > 0 )); then  # fine-tunes the recovered model adversarially, nothing else
+  say "train with the spectral-convergence term ($steps steps)"
+  stage "$out/sc" "$last" "$steps" 0.001 l1+sc
+  last=$out/sc
+fi
+if (( polish > 0 )); then
+  say "polish with plain L1 ($polish steps)"
+  stage "$out/l1" "$last" "$polish" 0.0005 l1
+  last=$out/l1
+fi
 if (( wave > 0 )); then
   say "train on the waveform too ($wave steps)"
-  stage "$out/wave" "$out/l1" "$wave" 0.0005 l1 --wave-weight 0.05
+  stage "$out/wave" "$last" "$wave" 0.0005 l1 --wave-weight 0.05
   last=$out/wave
 fi
 if (( gan > 0 )); then
