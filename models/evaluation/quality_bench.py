@@ -185,6 +185,10 @@ def measure_sources(s: Settings, sources: dict[str, Source], keys: list[Key], li
         bar.stage(f"pitch: {name}")
         src.table = qm.pitch_table(crepe, src.audio, sample_rate, [keys[i] for i in src.idx])
         bar.tick(len(src.idx))
+    lib_cents = sources["library"].table["cents"]
+    for name, src in sources.items():
+        if name != "library":
+            qm.against_library(src.table, lib_cents[src.idx])
     stages["pitch_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     lib_keys = keys
@@ -371,7 +375,8 @@ def headline(r: dict[str, Any]) -> str:
             return "-" if x is None else f"{x:.{d}f}"
 
         lines.append(f"  {name:<12} pitch right {f(v['pitch_right'])}  octave errors "
-                     f"{v['octave_errors']}  median |cents| {f(v['median_abs_cents'], 1)}  "
+                     f"{v['octave_errors']}  median |cents| {f(v['median_abs_cents'], 1)} "
+                     f"(vs library {f(v['median_abs_cents_vs_library'], 1)})  "
                      f"HNR {f(v['hnr_db'], 1)} dB  MR-STFT {f(v['mrstft'])}  "
                      f"LSD {f(v['lsd_db'], 2)} dB")
     rc = r["reconstruction"]

@@ -180,7 +180,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 SOURCE_COLUMNS = ("judged", "not_judged", "pitch_right", "octave_errors", "unvoiced",
-                  "median_abs_cents", "hnr_db", "mrstft", "mrstft_sc", "mrstft_log_mag", "lsd_db",
+                  "median_abs_cents", "median_abs_cents_vs_library", "hnr_db", "mrstft", "mrstft_sc", "mrstft_log_mag", "lsd_db",
                   "comb_db", "level_diff_db_median_abs")
 
 

@@ -29,6 +29,7 @@ COLUMNS = (
     ("pitch right", "pitch_right", 3),
     ("octave errors", "octave_errors", 0),
     ("median pitch error (cents)", "median_abs_cents", 1),
+    ("pitch vs library note (cents)", "median_abs_cents_vs_library", 1),
     ("HNR (dB)", "hnr_db", 1),
     ("MR-STFT", "mrstft", 3),
     ("LSD (dB)", "lsd_db", 2),
@@ -54,7 +55,8 @@ def read_rows(folder: Path) -> Rows:
 def table_of(rows: dict[KeyId, dict[str, str]], keys: list[KeyId]) -> dict[str, np.ndarray]:
     """The measures of ``keys`` as :func:`summary` reads them (empty cells are NaN)."""
     def col(name: str) -> np.ndarray:
-        return np.array([float(rows[k][name]) if rows[k][name] else np.nan for k in keys])
+        # .get: runs written before a measure existed lack its column
+        return np.array([float(rows[k][name]) if rows[k].get(name) else np.nan for k in keys])
 
     return {m: col(m) for m in (*PITCH_MEASURES, *SPECTRAL_MEASURES)}
 

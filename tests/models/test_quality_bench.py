@@ -81,6 +81,8 @@ def test_quick_run_on_the_tiny_model(tiny_distinct: Path, tmp_path: Path,
     assert r["sources"]["griffin_lim"]["n_notes"] == 3  # one key per style in --quick
     lib = r["sources"]["library"]
     assert lib["mrstft"] is None and 0.0 <= lib["pitch_right"] <= 1.0
+    assert lib["median_abs_cents_vs_library"] is None  # itself: no figure
+    assert r["sources"]["griffin_lim"]["median_abs_cents_vs_library"] >= 0.0
     # True Mel through Griffin-Lim sounds closer to the library than noise would.
     assert 0.0 < r["sources"]["griffin_lim"]["mrstft"] < r["sources"]["model"]["mrstft"]
     assert r["high_band"].startswith("absent")

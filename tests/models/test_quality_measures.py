@@ -97,6 +97,23 @@ def test_glide_reads_where_a_slide_starts_and_how_long_it_takes() -> None:
     assert np.isnan(glide(PitchTrack(f0, quiet))[0])  # nothing voiced: not judged
 
 
+def test_pitch_against_the_library_note_not_the_key() -> None:
+    from models.evaluation.quality_measure import PITCH_MEASURES, against_library, summary
+
+    # The library sits 6 cents sharp of its keys; a faithful copy is 6 off the key, 0 off
+    # the library; a copy 2 cents flat of the library is 2 off; an untracked note is left out.
+    lib = np.array([6.0, 6.0, 6.0, -6.0])
+    t = {m: np.full(4, np.nan) for m in PITCH_MEASURES}
+    t["cents"] = np.array([6.0, 4.0, np.nan, -8.0])
+    t["voiced"] = np.ones(4)
+    against_library(t, lib)
+    assert np.allclose(t["cents_vs_library"][[0, 1, 3]], [0.0, -2.0, -2.0])
+    assert np.isnan(t["cents_vs_library"][2])
+    s = summary({**t, **{m: np.full(4, np.nan) for m in ("hnr_db", "mrstft", "mrstft_sc",
+                "mrstft_log_mag", "lsd_db", "comb_db", "high_band_db", "level_diff_db")}})
+    assert s["median_abs_cents"] == 6.0 and s["median_abs_cents_vs_library"] == 2.0
+
+
 def test_batched_griffin_lim_matches_the_runtime_one() -> None:
     from models.evaluation.quality_notes import render_griffin_lim
     from realtime.dsp.features import log_mel
