@@ -180,8 +180,8 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 SOURCE_COLUMNS = ("judged", "not_judged", "pitch_right", "octave_errors", "unvoiced",
-                  "median_abs_cents", "median_abs_cents_vs_library", "hnr_db", "mrstft", "mrstft_sc", "mrstft_log_mag", "lsd_db",
-                  "comb_db", "level_diff_db_median_abs")
+                  "median_abs_cents", "median_abs_cents_vs_library", "hnr_db", "mrstft",
+                  "mrstft_sc", "mrstft_log_mag", "lsd_db", "comb_db", "level_diff_db_median_abs")
 
 
 def sources_table(r: dict[str, Any]) -> list[str]:
