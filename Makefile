@@ -51,9 +51,10 @@ fullband: setup
 # spectral-convergence term, then polished with L1 (docs/QUALITY.md "Sharpened").
 sharpen: setup
 	bash scripts/sharpen.sh
-# The same at 44.1 kHz from the shipped weights (data/corpus_fb, out/sharpen_fb/model).
+# The same at 44.1 kHz from the shipped weights (data/corpus_fb, out/sharpen_fb/model), with
+# the adversarial stage last (the shipped model since the evening of 2 December 2026).
 sharpen-fullband: setup
-	bash scripts/sharpen.sh --preset fullband
+	bash scripts/sharpen.sh --preset fullband --gan 1200
 
 # The paper's ablation study (four variants, same budget) -> docs/report/.
 ablation: setup
