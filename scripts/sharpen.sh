@@ -11,23 +11,28 @@
 # the shipped model since 2 December 2026).
 # usage: scripts/sharpen.sh [--preset default|fullband] [--model DIR] [--data DIR]
 #                           [--out DIR] [--into DIR] [--steps N] [--polish N] [--threads N]
-#                           [--bands N] [--wave N] [--gan N]
+#                           [--bands N] [--wave N] [--gan N] [--gan-polish N]
 # --gan N (0 by default): N more steps with adversarial training too (`--gan-weight 0.03
-# --gan-crop 8192`, lr 0.0003; 1,200 steps in 27 min with 1 thread at 44.1 kHz, 1.36 s a
-# step; docs/QUALITY.md, "Adversarial training": measured, not shipped yet).
+# --gan-crop 8192`, lr 0.0003; 1,200 steps in 17.8 min with 2 threads at 44.1 kHz, 0.89 s a
+# step), then --gan-polish M (400) the same with `--recon l1+sc --sc-weight 0.03` at lr
+# 0.0001 (5.9 min): the shipped model since the night of 2 December 2026 (docs/QUALITY.md,
+# "Adversarial fine-tune shipped").
 # Time on the 2-core machine of 2 December 2026 (bench render 1.9 ms a note): 0.22 s a step
 # with 2 threads, 0.31 s with 1 thread beside a second training: about 55 minutes in all.
 # Full band: 4,000 steps in 20.3 min and 1,500 in 5.6 min with 2 threads, the waveform stage
-# 1,500 steps in 16.8 min with 1 thread beside benches (0.67 s a step); 50 minutes in all.
+# 1,500 steps in 16.8 min with 1 thread beside benches (0.67 s a step), the adversarial
+# stages 24 min with 2 threads: about 75 minutes in all.
 # Interrupted? Run it again: finished stages are kept, an unfinished training resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=default model=realtime/default_model data="" out="" into="" steps="" polish="" wave="" gan=0 threads=2
+gan_polish=400
 bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "Full band")
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --preset|--model|--data|--out|--into|--steps|--polish|--wave|--gan|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --gan-polish) gan_polish=$2; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "sharpen.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -70,6 +75,12 @@ if (( gan > 0 )); then
   say "adversarial training too ($gan steps)"
   stage "$out/gan" "$last" "$gan" 0.0003 l1 --wave-weight 0.05 --gan-weight 0.03 --gan-crop 8192
   last=$out/gan
+  if (( gan_polish > 0 )); then  # the Mel fit back (reconstruction SC 0.243 -> 0.201)
+    say "adversarial, with a light spectral-convergence term ($gan_polish steps)"
+    stage "$out/gan_sc" "$last" "$gan_polish" 0.0001 l1+sc --wave-weight 0.05 --gan-weight 0.03 \
+      --gan-crop 8192 --sc-weight 0.03
+    last=$out/gan_sc
+  fi
 fi
 say "export to $into"
 $W export --run "$last" --out "$into" --quantize fp16-weights --hpn-bands "$bands"
