@@ -52,7 +52,7 @@ fullband: setup
 sharpen: setup
 	bash scripts/sharpen.sh
 # The same at 44.1 kHz from the shipped weights (data/corpus_fb, out/sharpen_fb/model), with
-# the adversarial stage last (the shipped model since the evening of 2 December 2026).
+# the adversarial stages last (the shipped model since the night of 2 December 2026).
 sharpen-fullband: setup
 	bash scripts/sharpen.sh --preset fullband --gan 1200
 

@@ -55,8 +55,10 @@ stage() {  # stage RUN INIT STEPS LR RECON [EXTRA FLAGS...]
   [[ -f $run/config.json ]] && flags+=(--resume)
   $W train "${flags[@]}" --out "$run"
 }
-last=$out/base/wae  # a stage of 0 steps is skipped: --steps 0 --polish 0 --wave 0 --gan N
-if (( steps > 0 )); then  # fine-tunes the recovered model adversarially, nothing else
+# A stage given 0 steps is skipped: --steps 0 --polish 0 --wave 0 --gan N fine-tunes the
+# recovered model adversarially and nothing else.
+last=$out/base/wae
+if (( steps > 0 )); then
   say "train with the spectral-convergence term ($steps steps)"
   stage "$out/sc" "$last" "$steps" 0.001 l1+sc
   last=$out/sc
