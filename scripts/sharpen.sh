@@ -30,8 +30,8 @@ gan_polish=400
 bands=64  # the hpn noise bank: 64 groups of 4 Mel bands (docs/QUALITY.md, "Full band")
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --preset|--model|--data|--out|--into|--steps|--polish|--wave|--gan|--threads|--bands) declare "${1#--}=$2"; shift 2 ;;
-    --gan-polish) gan_polish=$2; shift 2 ;;
+    --preset|--model|--data|--out|--into|--steps|--polish|--wave|--gan|--gan-polish|--threads|--bands)
+      name=${1#--}; declare "${name//-/_}=$2"; shift 2 ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "sharpen.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -74,13 +74,14 @@ if (( wave > 0 )); then
   last=$out/wave
 fi
 if (( gan > 0 )); then
+  adversarial=(--wave-weight 0.05 --gan-weight 0.03 --gan-crop 8192)
   say "adversarial training too ($gan steps)"
-  stage "$out/gan" "$last" "$gan" 0.0003 l1 --wave-weight 0.05 --gan-weight 0.03 --gan-crop 8192
+  stage "$out/gan" "$last" "$gan" 0.0003 l1 "${adversarial[@]}"
   last=$out/gan
   if (( gan_polish > 0 )); then  # the Mel fit back (reconstruction SC 0.243 -> 0.201)
     say "adversarial, with a light spectral-convergence term ($gan_polish steps)"
-    stage "$out/gan_sc" "$last" "$gan_polish" 0.0001 l1+sc --wave-weight 0.05 --gan-weight 0.03 \
-      --gan-crop 8192 --sc-weight 0.03
+    # a later --sc-weight overrides stage()'s 0.1 (the last flag given wins)
+    stage "$out/gan_sc" "$last" "$gan_polish" 0.0001 l1+sc "${adversarial[@]}" --sc-weight 0.03
     last=$out/gan_sc
   fi
 fi
